@@ -1,0 +1,21 @@
+namespace DeFT.Core.Planning;
+
+/// <summary>
+/// DeFT-Node: one group per tree node (its visible tokens), a node longer than
+/// <see cref="PlannerOptions.BlockTokens"/> cut into chunks of that size.
+/// </summary>
+public static class NodePlanner
+{
+    /// <summary>Plans <paramref name="layout"/>.</summary>
+    public static AttentionPlan Plan(TreeLayout layout, PlannerOptions options)
+    {
+        var builder = new PlanBuilder(PlanMethod.Node, layout.FlatSlots, layout.FlatVisibility, layout.QueryOrder, options);
+        foreach (int node in layout.PreOrder)
+        {
+            var (begin, end) = layout.NodeFlatRange(node);
+            for (int t = begin; t < end; t += options.BlockTokens)
+                builder.AddGroup(t, Math.Min(end, t + options.BlockTokens));
+        }
+        return builder.Build(layout.FlatSlots.Length);
+    }
+}
