@@ -1,0 +1,44 @@
+using DeFT.Core.Planning;
+using ILGPU;
+using Half = ILGPU.Half;
+
+namespace DeFT.Kernels.Attention;
+
+/// <summary>Everything the partial-attention and merge kernels read and write for one layer (one struct: loaders take few parameters).</summary>
+public struct AttentionParams
+{
+    /// <summary>Queries <c>[queries, Hq, D]</c>, indexed by the caller's query order.</summary>
+    public ArrayView<Half> Q;
+    /// <summary>Keys of the layer <c>[slots, Hkv, D]</c>.</summary>
+    public ArrayView<Half> K;
+    /// <summary>Values of the layer <c>[slots, Hkv, D]</c>.</summary>
+    public ArrayView<Half> V;
+    /// <summary>Plan tokens' KV slots.</summary>
+    public ArrayView<int> TokenSlots;
+    /// <summary>Plan tokens' masks: the ordered queries that see each token.</summary>
+    public ArrayView<QueryRange> TokenVisibility;
+    /// <summary>Work items.</summary>
+    public ArrayView<WorkItem> Items;
+    /// <summary>Thread-group tasks (work item, first row).</summary>
+    public ArrayView<AttentionTask> Tasks;
+    /// <summary>Ordered position → caller's query index.</summary>
+    public ArrayView<int> QueryOrder;
+    /// <summary>CSR offsets of each caller query's partial slots (length queries + 1).</summary>
+    public ArrayView<int> PartialOffsets;
+    /// <summary>CSR partial slots.</summary>
+    public ArrayView<int> PartialSlots;
+    /// <summary>Partial outputs <c>[partials, Hq, D]</c>, normalised.</summary>
+    public ArrayView<float> PartialOutput;
+    /// <summary>Partial log2-sum-exp2 of the log2-scaled scores <c>[partials, Hq]</c>.</summary>
+    public ArrayView<float> PartialLse;
+    /// <summary>Final output <c>[queries, Hq, D]</c>.</summary>
+    public ArrayView<Half> Output;
+    /// <summary>Final natural-log LSE <c>[queries, Hq]</c>, or an empty view when not wanted.</summary>
+    public ArrayView<float> Lse;
+    /// <summary>Query heads.</summary>
+    public int QueryHeads;
+    /// <summary>KV heads.</summary>
+    public int KvHeads;
+    /// <summary>Softmax scale times log2(e): scores are kept in the log2 domain so exp2 is enough.</summary>
+    public float ScaleLog2;
+}

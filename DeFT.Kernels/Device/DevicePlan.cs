@@ -1,0 +1,85 @@
+using DeFT.Core.Planning;
+using DeFT.Kernels.Attention;
+using ILGPU.Runtime;
+
+namespace DeFT.Kernels.Device;
+
+/// <summary>
+/// An <see cref="AttentionPlan"/> on the device, with the partial-result workspace it needs. Upload once
+/// per decode step with <see cref="TreeAttention.Upload"/>; every layer's <see cref="TreeAttention.Run"/>
+/// reuses it. Buffers grow to the largest plan seen and are reused after that, so a steady decode loop
+/// allocates nothing.
+/// </summary>
+public sealed class DevicePlan : IDisposable
+{
+    internal readonly DeviceBuffer<int> TokenSlots;
+    internal readonly DeviceBuffer<QueryRange> TokenVisibility;
+    internal readonly DeviceBuffer<WorkItem> Items;
+    internal readonly DeviceBuffer<AttentionTask> Tasks;
+    internal readonly DeviceBuffer<int> QueryOrder;
+    internal readonly DeviceBuffer<int> PartialOffsets;
+    internal readonly DeviceBuffer<int> PartialSlots;
+    internal readonly DeviceBuffer<float> PartialOutput;
+    internal readonly DeviceBuffer<float> PartialLse;
+    private readonly List<AttentionTask> taskScratch = new();
+
+    internal DevicePlan(TreeAttention owner)
+    {
+        Owner = owner;
+        var a = owner.Accelerator;
+        TokenSlots = new(a);
+        TokenVisibility = new(a);
+        Items = new(a);
+        Tasks = new(a);
+        QueryOrder = new(a);
+        PartialOffsets = new(a);
+        PartialSlots = new(a);
+        PartialOutput = new(a);
+        PartialLse = new(a);
+    }
+
+    internal TreeAttention Owner { get; }
+
+    /// <summary>The host plan last uploaded, or null before the first upload.</summary>
+    public AttentionPlan? Plan { get; private set; }
+
+    /// <summary>Number of thread-group tasks per KV head in the partial-attention launch.</summary>
+    public int TaskCount { get; private set; }
+
+    internal void Upload(AttentionPlan plan, AcceleratorStream stream)
+    {
+        var heads = Owner.Heads;
+        taskScratch.Clear();
+        var items = plan.Items;
+        for (int i = 0; i < items.Length; i++)
+        {
+            int rows = items[i].QueryCount * heads.GroupSize;
+            for (int r = 0; r < rows; r += PartialAttentionKernel.RowsPerTask) taskScratch.Add(new AttentionTask(i, r));
+        }
+        TokenSlots.Upload(stream, plan.TokenSlots);
+        TokenVisibility.Upload(stream, plan.TokenVisibility);
+        Items.Upload(stream, plan.Items);
+        Tasks.Upload(stream, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(taskScratch));
+        QueryOrder.Upload(stream, plan.QueryOrder);
+        PartialOffsets.Upload(stream, plan.PartialOffsets);
+        PartialSlots.Upload(stream, plan.PartialSlots);
+        PartialOutput.EnsureLength((long)plan.PartialCount * heads.QueryHeads * heads.HeadDim);
+        PartialLse.EnsureLength((long)plan.PartialCount * heads.QueryHeads);
+        TaskCount = taskScratch.Count;
+        Plan = plan;
+    }
+
+    /// <summary>Frees the device buffers.</summary>
+    public void Dispose()
+    {
+        TokenSlots.Dispose();
+        TokenVisibility.Dispose();
+        Items.Dispose();
+        Tasks.Dispose();
+        QueryOrder.Dispose();
+        PartialOffsets.Dispose();
+        PartialSlots.Dispose();
+        PartialOutput.Dispose();
+        PartialLse.Dispose();
+    }
+}

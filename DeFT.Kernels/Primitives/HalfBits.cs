@@ -1,0 +1,17 @@
+using ILGPU;
+using Half = ILGPU.Half;
+
+namespace DeFT.Kernels.Primitives;
+
+/// <summary>Unpacking fp16 pairs stored in one 32-bit word (low half first, as in memory).</summary>
+public static class HalfBits
+{
+    /// <summary>The low fp16 of <paramref name="word"/> as float.</summary>
+    public static float Low(int word) => (float)Interop.IntAsFloat((ushort)(word & 0xFFFF));
+
+    /// <summary>The high fp16 of <paramref name="word"/> as float.</summary>
+    public static float High(int word) => (float)Interop.IntAsFloat((ushort)((uint)word >> 16));
+
+    /// <summary>Rounds <paramref name="value"/> to fp16.</summary>
+    public static Half ToHalf(float value) => (Half)value;
+}

@@ -1,0 +1,26 @@
+namespace DeFT.Kernels.Primitives;
+
+/// <summary>
+/// A head dimension known when a kernel is compiled. Kernels take it as a generic struct argument, so
+/// ILGPU specialises them and every loop over the dimension has a constant trip count (unrolled, with
+/// per-lane accumulators kept in registers).
+/// </summary>
+public interface IHeadDim
+{
+    /// <summary>The head dimension D.</summary>
+    int Value { get; }
+}
+
+/// <summary>D = 64.</summary>
+public readonly struct HeadDim64 : IHeadDim
+{
+    /// <inheritdoc/>
+    public int Value => 64;
+}
+
+/// <summary>D = 128.</summary>
+public readonly struct HeadDim128 : IHeadDim
+{
+    /// <inheritdoc/>
+    public int Value => 128;
+}

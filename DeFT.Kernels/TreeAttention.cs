@@ -1,0 +1,124 @@
+using DeFT.Core;
+using DeFT.Core.Planning;
+using DeFT.Kernels.Attention;
+using DeFT.Kernels.Device;
+using DeFT.Kernels.Primitives;
+using ILGPU;
+using ILGPU.Runtime;
+using Half = ILGPU.Half;
+
+namespace DeFT.Kernels;
+
+/// <summary>
+/// Tree attention in the plan/run style of FlashInfer. Create one per accelerator and head config: the
+/// constructor compiles (loads) the kernels once. Per decode step, <see cref="Upload"/> a host
+/// <see cref="AttentionPlan"/> into a <see cref="DevicePlan"/>; per layer, <see cref="Run"/> only validates
+/// shapes on the host and enqueues two kernels (no allocation, no upload, no kernel load). The plan's
+/// method (Flatten, Node or Sequence) decides the grouping; the same kernels run all three.
+/// </summary>
+public sealed class TreeAttention
+{
+    private readonly Action<AcceleratorStream, KernelConfig, AttentionParams> partialKernel;
+    private readonly Action<AcceleratorStream, KernelConfig, AttentionParams> mergeKernel;
+
+    /// <summary>Head dimensions the kernels are built for.</summary>
+    public static IReadOnlyList<int> SupportedHeadDims { get; } = new[] { 64, 128 };
+
+    /// <summary>Compiles the kernels for <paramref name="heads"/> on <paramref name="accelerator"/>.</summary>
+    /// <exception cref="NotSupportedException">The head dimension is not one of <see cref="SupportedHeadDims"/>.</exception>
+    public TreeAttention(Accelerator accelerator, HeadConfig heads)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        Accelerator = accelerator;
+        Heads = heads;
+        (partialKernel, mergeKernel) = heads.HeadDim switch
+        {
+            64 => Load<HeadDim64>(accelerator),
+            128 => Load<HeadDim128>(accelerator),
+            _ => throw new NotSupportedException(
+                $"Head dimension {heads.HeadDim} is not supported; kernels exist for {string.Join(", ", SupportedHeadDims)}."),
+        };
+    }
+
+    /// <summary>The accelerator the kernels run on.</summary>
+    public Accelerator Accelerator { get; }
+
+    /// <summary>The head configuration the kernels were built for.</summary>
+    public HeadConfig Heads { get; }
+
+    /// <summary>Creates an empty device plan bound to this instance.</summary>
+    public DevicePlan CreatePlan() => new(this);
+
+    /// <summary>Uploads <paramref name="plan"/> into <paramref name="target"/> (once per decode step).</summary>
+    public void Upload(DevicePlan target, AttentionPlan plan, AcceleratorStream? stream = null)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(plan);
+        if (!ReferenceEquals(target.Owner, this))
+            throw new ArgumentException("The device plan belongs to another TreeAttention instance.", nameof(target));
+        target.Upload(plan, stream ?? Accelerator.DefaultStream);
+    }
+
+    /// <summary>
+    /// Enqueues attention of one layer: <paramref name="q"/> <c>[queries, Hq, D]</c> over <paramref name="kv"/>,
+    /// writing <paramref name="output"/> <c>[queries, Hq, D]</c> and, when given (non-empty), the natural-log
+    /// LSE <paramref name="lse"/> <c>[queries, Hq]</c>. Shapes are validated before anything is launched.
+    /// </summary>
+    public void Run(DevicePlan plan, ArrayView<Half> q, KvLayer kv, ArrayView<Half> output,
+        ArrayView<float> lse = default, AcceleratorStream? stream = null)
+    {
+        var p = Prepare(plan, q, kv, output, lse);
+        var s = stream ?? Accelerator.DefaultStream;
+        var host = plan.Plan!;
+        partialKernel(s, new KernelConfig(plan.TaskCount * Heads.KvHeads, PartialAttentionKernel.GroupSize), p);
+        int pairs = host.QueryCount * Heads.QueryHeads;
+        mergeKernel(s, new KernelConfig((pairs + MergeKernel.PairsPerGroup - 1) / MergeKernel.PairsPerGroup, MergeKernel.GroupSize), p);
+    }
+
+    private AttentionParams Prepare(DevicePlan plan, ArrayView<Half> q, KvLayer kv, ArrayView<Half> output, ArrayView<float> lse)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        if (!ReferenceEquals(plan.Owner, this))
+            throw new ArgumentException("The device plan belongs to another TreeAttention instance.", nameof(plan));
+        var host = plan.Plan ?? throw new InvalidOperationException("The device plan is empty: call Upload first.");
+        if (kv.Heads != Heads)
+            throw new ArgumentException($"The KV layer has heads {kv.Heads}, but the kernels were built for {Heads}.", nameof(kv));
+        if (host.MaxSlot >= kv.SlotCount)
+            throw new ArgumentException($"The plan reads slot {host.MaxSlot}, but the KV layer has {kv.SlotCount} slots.", nameof(kv));
+        long rows = (long)host.QueryCount * Heads.QueryHeads;
+        CheckLength(q.Length, rows * Heads.HeadDim, nameof(q), "[queries, Hq, D]");
+        CheckLength(output.Length, rows * Heads.HeadDim, nameof(output), "[queries, Hq, D]");
+        if (lse.Length != 0) CheckLength(lse.Length, rows, nameof(lse), "[queries, Hq]");
+        CheckLength(kv.K.Length, (long)kv.SlotCount * Heads.KvHeads * Heads.HeadDim, nameof(kv), "[slots, Hkv, D] for K");
+        CheckLength(kv.V.Length, (long)kv.SlotCount * Heads.KvHeads * Heads.HeadDim, nameof(kv), "[slots, Hkv, D] for V");
+        return new AttentionParams
+        {
+            Q = q, K = kv.K, V = kv.V,
+            TokenSlots = plan.TokenSlots.View,
+            TokenVisibility = plan.TokenVisibility.View,
+            Items = plan.Items.View,
+            Tasks = plan.Tasks.View,
+            QueryOrder = plan.QueryOrder.View,
+            PartialOffsets = plan.PartialOffsets.View,
+            PartialSlots = plan.PartialSlots.View,
+            PartialOutput = plan.PartialOutput.View,
+            PartialLse = plan.PartialLse.View,
+            Output = output,
+            Lse = lse,
+            QueryHeads = Heads.QueryHeads,
+            KvHeads = Heads.KvHeads,
+            ScaleLog2 = (float)(Heads.Scale / Math.Log(2)),
+        };
+    }
+
+    private static void CheckLength(long actual, long expected, string name, string shape)
+    {
+        if (actual != expected)
+            throw new ArgumentException($"{name} has {actual} elements; the plan and heads need {expected} ({shape}).", name);
+    }
+
+    private static (Action<AcceleratorStream, KernelConfig, AttentionParams>, Action<AcceleratorStream, KernelConfig, AttentionParams>)
+        Load<TDim>(Accelerator accelerator) where TDim : struct, IHeadDim =>
+        (accelerator.LoadKernel<AttentionParams>(PartialAttentionKernel.Kernel<TDim>),
+         accelerator.LoadKernel<AttentionParams>(MergeKernel.Kernel<TDim>));
+}

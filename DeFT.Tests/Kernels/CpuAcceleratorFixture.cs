@@ -1,0 +1,44 @@
+using DeFT.Core;
+using DeFT.Kernels;
+using DeFT.Kernels.Device;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace DeFT.Tests.Kernels;
+
+/// <summary>One ILGPU context and CPU accelerator (NVIDIA-shaped: warp 32) shared by the kernel tests; kernels are compiled once per head config.</summary>
+public sealed class CpuAcceleratorFixture : IDisposable
+{
+    private readonly Dictionary<HeadConfig, TreeAttention> attention = new();
+
+    public CpuAcceleratorFixture()
+    {
+        Context = Accelerators.CreateContext();
+        Accelerator = Accelerators.CreateBest(Context, forceCpu: true);
+    }
+
+    public Context Context { get; }
+
+    public Accelerator Accelerator { get; }
+
+    public TreeAttention For(HeadConfig heads)
+    {
+        lock (attention)
+        {
+            if (!attention.TryGetValue(heads, out var a)) attention[heads] = a = new TreeAttention(Accelerator, heads);
+            return a;
+        }
+    }
+
+    public void Dispose()
+    {
+        Accelerator.Dispose();
+        Context.Dispose();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class CpuAcceleratorCollection : ICollectionFixture<CpuAcceleratorFixture>
+{
+    public const string Name = "CPU accelerator";
+}
