@@ -1,1 +1,20 @@
-﻿Console.WriteLine("Hello, World!");
+using DeFT.Bench.Commands;
+using Spectre.Console.Cli;
+
+var app = new CommandApp<RunCommand>();
+app.Configure(config =>
+{
+    config.SetApplicationName("DeFT.Bench");
+    config.AddCommand<RunCommand>("run").WithDescription("Time every method on the best accelerator (default command).");
+    config.AddCommand<PlanCommand>("plan");
+    config.PropagateExceptions();
+});
+try
+{
+    return app.Run(args);
+}
+catch (Exception e) when (e is ArgumentException or FormatException or CommandParseException or CommandRuntimeException or NotSupportedException or IOException)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 2;
+}

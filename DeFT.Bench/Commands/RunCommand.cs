@@ -1,0 +1,105 @@
+using System.ComponentModel;
+using DeFT.Bench.Measurement;
+using DeFT.Bench.Reports;
+using DeFT.Bench.Setup;
+using DeFT.Core;
+using DeFT.Core.Workloads;
+using DeFT.Kernels;
+using DeFT.Kernels.Device;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace DeFT.Bench.Commands;
+
+/// <summary>The <c>run</c> command: checks and times every method on the best accelerator present.</summary>
+[Description("Check every method against the reference, then time it (GPU: device events, L2 evicted) against the floors.")]
+public sealed class RunCommand : Command<RunCommand.Settings>
+{
+    /// <summary>Options of <c>run</c>.</summary>
+    public sealed class Settings : WorkloadSettings
+    {
+        [CommandOption("-m|--method <METHOD>")]
+        [Description("Method (repeatable): flatten, node, sequence. Default: all.")]
+        public string[] Methods { get; init; } = Array.Empty<string>();
+
+        [CommandOption("--reps <N>")]
+        [Description("Timed repetitions (GPU default 30, CPU 3).")]
+        public int? Reps { get; init; }
+
+        [CommandOption("--warmups <N>")]
+        [Description("Untimed warm-up calls (GPU default 10, CPU 1).")]
+        public int? Warmups { get; init; }
+
+        [CommandOption("--warm-l2")]
+        [Description("Keep L2 warm between reps (default: evict it before each rep).")]
+        public bool WarmL2 { get; init; }
+
+        [CommandOption("--cpu")]
+        [Description("Use the CPU accelerator even if a GPU is present.")]
+        public bool Cpu { get; init; }
+
+        [CommandOption("--samples <N>")]
+        [Description("Queries checked against the double-precision reference per workload. Default 8.")]
+        [DefaultValue(8)]
+        public int Samples { get; init; } = 8;
+
+        [CommandOption("--md <PATH>")]
+        [Description("Write a Markdown table.")]
+        public string? MarkdownPath { get; init; }
+
+        [CommandOption("--png <PATH>")]
+        [Description("Write a chart of time per workload and method, with the floor marked.")]
+        public string? ChartPath { get; init; }
+    }
+
+    /// <inheritdoc/>
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        using var ilgpu = Accelerators.CreateContext();
+        using var accelerator = Accelerators.CreateBest(ilgpu, settings.Cpu);
+        bool gpu = Accelerators.IsGpu(accelerator);
+        var workloads = gpu || settings.Workloads.Length > 0 || settings.Trees.Length > 0
+            ? WorkloadSelection.Resolve(settings.Workloads, settings.Trees, settings.DataDirectory)
+            : WorkloadSelection.CpuQuickSpecs.Select(s => TreeSpec.Build(s, "cpu_quick_" + s)).ToList();
+        var headConfigs = !gpu && settings.Heads.Length == 0
+            ? new List<HeadConfig> { new(4, 1, 64) }
+            : WorkloadSelection.Heads(settings.Heads, settings.HeadDim);
+        if (!gpu)
+            AnsiConsole.MarkupLine("[yellow]No GPU: running on ILGPU's CPU accelerator with small sizes. CPU times say nothing about GPU speed; this checks correctness and the report.[/]");
+
+        AnsiConsole.MarkupLine("[grey]Measuring floors...[/]");
+        double bandwidth = CopyBandwidth.Measure(accelerator, gpu ? 1L << 30 : 16L << 20);
+        double? tensor = TensorCoreProbe.Measure(accelerator);
+        string device = accelerator.Name;
+        AnsiConsole.MarkupLineInterpolated(
+            $"Device: [bold]{device}[/] — copy bandwidth {bandwidth:F0} GB/s, tensor cores {(tensor is double t ? $"{t:F0} TFLOP/s" : "n/a")}, L2 {(settings.WarmL2 || !gpu ? "warm" : "evicted before each rep")}");
+
+        var options = new BenchmarkOptions(settings.Warmups ?? (gpu ? 10 : 1), settings.Reps ?? (gpu ? 30 : 3), settings.WarmL2 || !gpu,
+            settings.Samples, settings.PlannerOptions, bandwidth, tensor, device);
+        var methods = Setup.Methods.Parse(settings.Methods);
+        var bench = new MethodBenchmark(accelerator);
+        var records = new List<RunRecord>();
+        AnsiConsole.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+            .Start(ctx =>
+            {
+                var task = ctx.AddTask("benchmark", maxValue: workloads.Count * headConfigs.Count);
+                foreach (var heads in headConfigs)
+                {
+                    var attention = new TreeAttention(accelerator, heads);
+                    foreach (var w in workloads)
+                    {
+                        records.AddRange(bench.Run(attention, w, methods, options, s => task.Description = Markup.Escape(s)));
+                        task.Increment(1);
+                    }
+                }
+            });
+
+        AnsiConsole.Write(ConsoleReport.Table(records));
+        if (settings.JsonPath is not null) JsonReport.Write(settings.JsonPath, records);
+        if (settings.MarkdownPath is not null) MarkdownReport.Write(settings.MarkdownPath, records, bandwidth, tensor);
+        if (settings.ChartPath is not null) ChartReport.Write(settings.ChartPath, records);
+        int failed = records.Count(r => r.Status != "ok");
+        if (failed > 0) AnsiConsole.MarkupLineInterpolated($"[red]{failed} method(s) failed the reference check.[/]");
+        return failed > 0 ? 1 : 0;
+    }
+}

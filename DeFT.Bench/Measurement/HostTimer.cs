@@ -1,0 +1,22 @@
+using System.Diagnostics;
+
+namespace DeFT.Bench.Measurement;
+
+/// <summary>Host-side timing of a function (planning): median of several calls after JIT warm-up.</summary>
+public static class HostTimer
+{
+    /// <summary>Returns the last result and the median time in microseconds over <paramref name="reps"/> calls (after 3 warm-ups).</summary>
+    public static (T Result, double MedianUs) Median<T>(Func<T> body, int reps = 15)
+    {
+        T result = default!;
+        for (int i = 0; i < 3; i++) result = body();
+        var times = new double[reps];
+        for (int i = 0; i < reps; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            result = body();
+            times[i] = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+        }
+        return (result, Percentiles.Of(times).Median);
+    }
+}

@@ -1,0 +1,106 @@
+using System.Diagnostics;
+using DeFT.Bench.Reports;
+using DeFT.Core;
+using DeFT.Bench.Setup;
+using DeFT.Core.Planning;
+using DeFT.Core.Workloads;
+using DeFT.Kernels;
+using DeFT.Kernels.Device;
+using ILGPU;
+using ILGPU.Runtime;
+using Half = ILGPU.Half;
+
+namespace DeFT.Bench.Measurement;
+
+/// <summary>How to measure: repetitions, cache policy, floors and tolerances.</summary>
+public sealed record BenchmarkOptions(int Warmups, int Reps, bool WarmL2, int Samples, PlannerOptions Planner,
+    double BandwidthGBs, double? TensorTflops, string Device)
+{
+    /// <summary>Max |Δ| allowed against the reference.</summary>
+    public const double MaxAbsTolerance = 2e-3;
+
+    /// <summary>Relative L2 error allowed against the reference.</summary>
+    public const double RelL2Tolerance = 1e-3;
+}
+
+/// <summary>
+/// Benchmarks every method on one (workload, heads): random fp16 Q/K/V generated on the device, the
+/// reference on a sample of queries, then per method plan → upload → check → time (device events, L2
+/// flushed before each rep unless warm).
+/// </summary>
+public sealed class MethodBenchmark
+{
+    private const uint QSeed = 11, KSeed = 22, VSeed = 33;
+    private readonly Accelerator accelerator;
+    private readonly DeviceRandom random;
+    private readonly MemoryBuffer1D<int, Stride1D.Dense>? l2Flush;
+
+    /// <summary>Prepares the random generator and, on a GPU, a 256 MB buffer whose clearing evicts L2.</summary>
+    public MethodBenchmark(Accelerator accelerator)
+    {
+        this.accelerator = accelerator;
+        random = new DeviceRandom(accelerator);
+        if (accelerator.AcceleratorType == AcceleratorType.Cuda) l2Flush = accelerator.Allocate1D<int>(64L << 20);
+    }
+
+    /// <summary>Runs <paramref name="methods"/> on <paramref name="workload"/>; <paramref name="progress"/> receives status lines.</summary>
+    public List<RunRecord> Run(TreeAttention attention, Workload workload, IReadOnlyList<PlanMethod> methods,
+        BenchmarkOptions options, Action<string> progress)
+    {
+        var heads = attention.Heads;
+        var stream = accelerator.DefaultStream;
+        progress($"{workload.Name} {heads}: generating data");
+        using var kv = new KvCache(accelerator, heads, workload.SlotCount);
+        var layer = kv.Layer(0);
+        random.Fill(stream, layer.K, KSeed);
+        random.Fill(stream, layer.V, VSeed);
+        long rows = (long)workload.Queries.Length * heads.QueryHeads;
+        using var q = accelerator.Allocate1D<Half>(rows * heads.HeadDim);
+        using var output = accelerator.Allocate1D<Half>(rows * heads.HeadDim);
+        random.Fill(stream, q.View, QSeed);
+        progress($"{workload.Name} {heads}: reference on a sample of queries");
+        var reference = new SampledReference(workload.Tree, workload.Queries, heads, QSeed, KSeed, VSeed, options.Samples);
+        using var devicePlan = attention.CreatePlan();
+        var records = new List<RunRecord>();
+        foreach (var method in methods)
+        {
+            progress($"{workload.Name} {heads}: {Methods.NameOf(method)}");
+            var (plan, planUs) = HostTimer.Median(() => TreePlanner.Plan(workload.Tree, workload.Queries, method, options.Planner), reps: 5);
+            var sw = Stopwatch.StartNew();
+            attention.Upload(devicePlan, plan, stream);
+            stream.Synchronize();
+            double uploadUs = sw.Elapsed.TotalMicroseconds;
+
+            output.View.MemSet(stream, 0xFF); // fp16 NaN: an element the kernels forget to write fails the check
+            attention.Run(devicePlan, q.View, layer, output.View, default, stream);
+            stream.Synchronize();
+            var (maxAbs, relL2) = reference.Compare(output.GetAsArray1D().Select(h => (float)h).ToArray());
+            bool ok = maxAbs <= BenchmarkOptions.MaxAbsTolerance && relL2 <= BenchmarkOptions.RelL2Tolerance;
+
+            Percentiles? times = null;
+            if (ok)
+            {
+                Action<AcceleratorStream>? flush = options.WarmL2 || l2Flush is null ? null : s => l2Flush.View.MemSetToZero(s);
+                times = Percentiles.Of(DeviceTimer.Measure(stream, s => attention.Run(devicePlan, q.View, layer, output.View, default, s),
+                    options.Warmups, options.Reps, flush));
+            }
+            var stats = PlanStatistics.Compute(plan, heads);
+            double memoryFloor = (stats.UniqueKvBytes + stats.QueryBytes) / (options.BandwidthGBs * 1e3);
+            double? computeFloor = options.TensorTflops is double t ? stats.UsefulFlops / (t * 1e6) : null;
+            double floor = Math.Max(memoryFloor, computeFloor ?? 0);
+            records.Add(new RunRecord
+            {
+                Workload = workload.Name, Hq = heads.QueryHeads, Hkv = heads.KvHeads, HeadDim = heads.HeadDim,
+                Method = Methods.NameOf(method), Status = ok ? "ok" : "failed",
+                MedianUs = times?.Median, P10Us = times?.P10, P90Us = times?.P90,
+                MemoryFloorUs = memoryFloor, ComputeFloorUs = computeFloor, FloorRatio = times?.Median / floor,
+                MaxAbsError = maxAbs, RelL2Error = relL2, CheckedQueries = reference.Indices.Length,
+                KvBytesRead = stats.KvBytesRead, UniqueKvBytes = stats.UniqueKvBytes, PartialBytesWritten = stats.PartialBytesWritten,
+                WorkItems = stats.WorkItems, Flops = stats.Flops, PlanUs = planUs, UploadUs = uploadUs,
+                Device = options.Device, L2 = options.WarmL2 ? "warm" : "evicted", Synthetic = workload.Synthetic,
+            });
+        }
+        var baseline = records.FirstOrDefault(r => r.Method == Methods.NameOf(PlanMethod.Sequence) && r.MedianUs is not null);
+        return records.Select(r => r with { SpeedupVsSequence = baseline?.MedianUs / r.MedianUs }).ToList();
+    }
+}

@@ -1,0 +1,52 @@
+using ScottPlot;
+
+namespace DeFT.Bench.Reports;
+
+/// <summary>
+/// A grouped bar chart: for each (workload, heads), one bar per method with its median time on a log10
+/// axis, and a black marker at the larger of the two floors.
+/// </summary>
+public static class ChartReport
+{
+    /// <summary>Draws the chart of <paramref name="records"/> to a PNG at <paramref name="path"/>.</summary>
+    public static void Write(string path, IReadOnlyList<RunRecord> records)
+    {
+        var groups = records.GroupBy(r => (r.Workload, r.Hq, r.Hkv, r.HeadDim)).ToList();
+        var methods = records.Select(r => r.Method).Distinct().ToList();
+        var plot = new Plot();
+        var palette = new ScottPlot.Palettes.Category10();
+        double width = 0.8 / methods.Count;
+        var ticks = new List<Tick>();
+        for (int m = 0; m < methods.Count; m++)
+        {
+            var bars = new List<Bar>();
+            for (int g = 0; g < groups.Count; g++)
+            {
+                var r = groups[g].FirstOrDefault(x => x.Method == methods[m]);
+                if (r?.MedianUs is not double us) continue;
+                bars.Add(new Bar { Position = g + (m - (methods.Count - 1) / 2.0) * width, Value = Math.Log10(us), ValueBase = -1,
+                    Size = width * 0.95, FillColor = palette.GetColor(m) });
+            }
+            var barPlot = plot.Add.Bars(bars);
+            barPlot.LegendText = methods[m];
+        }
+        for (int g = 0; g < groups.Count; g++)
+        {
+            var r = groups[g].First();
+            double floor = Math.Max(r.MemoryFloorUs, r.ComputeFloorUs ?? 0);
+            var marker = plot.Add.Marker(g, Math.Log10(floor), MarkerShape.HorizontalBar, 30, Colors.Black);
+            if (g == 0) marker.LegendText = "floor";
+            ticks.Add(new Tick(g, $"{r.Workload}\n{r.Hq}:{r.Hkv}/{r.HeadDim}"));
+        }
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(ticks.ToArray());
+        plot.Axes.Bottom.TickLabelStyle.Rotation = 45;
+        plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleLeft;
+        var yTicks = Enumerable.Range(-1, 8).Select(e => new Tick(e, e >= 0 ? $"{Math.Pow(10, e):0} µs" : "0.1 µs")).ToArray();
+        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericManual(yTicks);
+        plot.Axes.Left.Label.Text = "median time (log scale)";
+        plot.Title($"DeFT attention per call — {records.FirstOrDefault()?.Device}");
+        plot.ShowLegend(Alignment.UpperLeft);
+        plot.Axes.Margins(bottom: 0);
+        plot.SavePng(path, Math.Max(900, 110 * groups.Count), 700);
+    }
+}

@@ -1,0 +1,27 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace DeFT.Bench.Reports;
+
+/// <summary>Writes report records as snake_case JSON.</summary>
+public static class JsonReport
+{
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    /// <summary>Serialises <paramref name="value"/> to <paramref name="path"/>.</summary>
+    public static void Write<T>(string path, T value)
+    {
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+        File.WriteAllText(path, JsonSerializer.Serialize(value, Options));
+    }
+
+    /// <summary>Serialises <paramref name="value"/> to a string.</summary>
+    public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Options);
+}

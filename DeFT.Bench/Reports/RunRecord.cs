@@ -1,0 +1,36 @@
+namespace DeFT.Bench.Reports;
+
+/// <summary>One timed (workload, heads, method) of the <c>run</c> command.</summary>
+public sealed record RunRecord
+{
+    public required string Workload { get; init; }
+    public required int Hq { get; init; }
+    public required int Hkv { get; init; }
+    public required int HeadDim { get; init; }
+    public required string Method { get; init; }
+    /// <summary>"ok", or "failed" when the output did not match the reference (then it is not timed).</summary>
+    public required string Status { get; init; }
+    public double? MedianUs { get; init; }
+    public double? P10Us { get; init; }
+    public double? P90Us { get; init; }
+    public required double MemoryFloorUs { get; init; }
+    public double? ComputeFloorUs { get; init; }
+    /// <summary>Median over the larger floor.</summary>
+    public double? FloorRatio { get; init; }
+    /// <summary>Sequence median over this median (same workload and heads).</summary>
+    public double? SpeedupVsSequence { get; init; }
+    public required double MaxAbsError { get; init; }
+    public required double RelL2Error { get; init; }
+    public required int CheckedQueries { get; init; }
+    public required long KvBytesRead { get; init; }
+    public required long UniqueKvBytes { get; init; }
+    public required long PartialBytesWritten { get; init; }
+    public required int WorkItems { get; init; }
+    public required double Flops { get; init; }
+    public required double PlanUs { get; init; }
+    public required double UploadUs { get; init; }
+    public required string Device { get; init; }
+    /// <summary>"evicted" (L2 flushed before each rep) or "warm".</summary>
+    public required string L2 { get; init; }
+    public required bool Synthetic { get; init; }
+}
