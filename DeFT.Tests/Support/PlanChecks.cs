@@ -124,9 +124,12 @@ internal static class PlanChecks
     /// DESIGN.md §3: for every flat token of the layout, the ordered positions whose path contains its slot are
     /// exactly <c>FlatVisibility[t]</c>, and the flat tokens are exactly the slots some query sees.
     /// </summary>
-    public static void AssertIntervalClaim(DecodingTree tree, IReadOnlyList<TreeQuery> queries, string context)
+    public static void AssertIntervalClaim(DecodingTree tree, IReadOnlyList<TreeQuery> queries, string context) =>
+        AssertIntervalClaim(new TreeLayout(tree, queries), tree, queries, context);
+
+    /// <summary>The interval claim for a given <paramref name="layout"/> of <paramref name="tree"/> and <paramref name="queries"/>.</summary>
+    public static void AssertIntervalClaim(TreeLayout layout, DecodingTree tree, IReadOnlyList<TreeQuery> queries, string context)
     {
-        var layout = new TreeLayout(tree, queries);
         var positions = new Dictionary<int, List<int>>();
         for (int p = 0; p < layout.QueryCount; p++)
         {
