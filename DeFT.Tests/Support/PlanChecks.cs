@@ -20,20 +20,20 @@ internal static class PlanChecks
         PlannerOptions options, string context)
     {
         int n = queries.Count;
-        Require(plan.QueryCount == n, context, $"QueryCount {plan.QueryCount} != {n}");
+        if (plan.QueryCount != n) Fail(context, $"QueryCount {plan.QueryCount} != {n}");
 
         var order = plan.QueryOrder.ToArray();
-        Require(order.Length == n, context, "QueryOrder has the wrong length");
+        if (order.Length != n) Fail(context, "QueryOrder has the wrong length");
         var placed = new bool[n];
         foreach (int q in order)
         {
-            Require(q >= 0 && q < n && !placed[q], context, $"QueryOrder is not a permutation (entry {q})");
+            if (!(q >= 0 && q < n && !placed[q])) Fail(context, $"QueryOrder is not a permutation (entry {q})");
             placed[q] = true;
         }
 
         var slots = plan.TokenSlots.ToArray();
         var vis = plan.TokenVisibility.ToArray();
-        Require(slots.Length == vis.Length, context, "TokenSlots and TokenVisibility differ in length");
+        if (slots.Length != vis.Length) Fail(context, "TokenSlots and TokenVisibility differ in length");
 
         var seen = new List<int>[n];
         var expectedPartials = new List<int>[n];
@@ -41,16 +41,15 @@ internal static class PlanChecks
 
         int nextBase = 0;
         var items = plan.Items.ToArray();
-        Require(items.Length > 0, context, "the plan has no work items");
+        if (items.Length == 0) Fail(context, "the plan has no work items");
         for (int i = 0; i < items.Length; i++)
         {
             var item = items[i];
-            string where = $"item {i} {item}";
-            Require(item.TokenBegin >= 0 && item.TokenBegin < item.TokenEnd && item.TokenEnd <= slots.Length, context, $"{where}: bad token range");
-            Require(item.QueryBegin >= 0 && item.QueryBegin < item.QueryEnd && item.QueryEnd <= n, context, $"{where}: bad query range");
-            Require(item.TokenCount <= options.BlockTokens, context, $"{where}: {item.TokenCount} tokens > BlockTokens {options.BlockTokens}");
-            Require(item.QueryCount <= options.MaxQueriesPerItem, context, $"{where}: {item.QueryCount} queries > MaxQueriesPerItem {options.MaxQueriesPerItem}");
-            Require(item.PartialBase == nextBase, context, $"{where}: PartialBase {item.PartialBase}, expected {nextBase}");
+            if (!(item.TokenBegin >= 0 && item.TokenBegin < item.TokenEnd && item.TokenEnd <= slots.Length)) Fail(context, $"item {i} {item}: bad token range");
+            if (!(item.QueryBegin >= 0 && item.QueryBegin < item.QueryEnd && item.QueryEnd <= n)) Fail(context, $"item {i} {item}: bad query range");
+            if (item.TokenCount > options.BlockTokens) Fail(context, $"item {i} {item}: {item.TokenCount} tokens > BlockTokens {options.BlockTokens}");
+            if (item.QueryCount > options.MaxQueriesPerItem) Fail(context, $"item {i} {item}: {item.QueryCount} queries > MaxQueriesPerItem {options.MaxQueriesPerItem}");
+            if (item.PartialBase != nextBase) Fail(context, $"item {i} {item}: PartialBase {item.PartialBase}, expected {nextBase}");
             nextBase += item.QueryCount;
             for (int p = item.QueryBegin; p < item.QueryEnd; p++)
             {
@@ -59,10 +58,10 @@ internal static class PlanChecks
                     if (vis[t].Contains(p)) { seen[p].Add(slots[t]); count++; }
                 if (count > 0) expectedPartials[order[p]].Add(item.PartialBase + p - item.QueryBegin);
                 else if (p == item.QueryBegin || p == item.QueryEnd - 1)
-                    Assert.Fail($"{context}: {where}: its first/last query {p} sees none of its tokens (range not trimmed)");
+                    Assert.Fail($"{context}: item {i} {item}: its first/last query {p} sees none of its tokens (range not trimmed)");
             }
         }
-        Require(plan.PartialCount == nextBase, context, $"PartialCount {plan.PartialCount}, items number {nextBase} partial slots");
+        if (plan.PartialCount != nextBase) Fail(context, $"PartialCount {plan.PartialCount}, items number {nextBase} partial slots");
 
         long pairs = 0;
         var unique = new HashSet<int>();
@@ -78,21 +77,21 @@ internal static class PlanChecks
                 Assert.Fail($"{context}: query {order[p]} ({query}) at position {p} sees {Describe(seen[p])} across its items " +
                     $"but its path is {Describe(path)}");
         }
-        Require(plan.VisiblePairs == pairs, context, $"VisiblePairs {plan.VisiblePairs}, path walk {pairs}");
-        Require(plan.UniqueTokens == unique.Count, context, $"UniqueTokens {plan.UniqueTokens}, path walk {unique.Count}");
-        Require(plan.MaxSlot == (unique.Count == 0 ? -1 : unique.Max()), context, $"MaxSlot {plan.MaxSlot}");
+        if (plan.VisiblePairs != pairs) Fail(context, $"VisiblePairs {plan.VisiblePairs}, path walk {pairs}");
+        if (plan.UniqueTokens != unique.Count) Fail(context, $"UniqueTokens {plan.UniqueTokens}, path walk {unique.Count}");
+        if (!(plan.MaxSlot == (unique.Count == 0 ? -1 : unique.Max()))) Fail(context, $"MaxSlot {plan.MaxSlot}");
 
         var offsets = plan.PartialOffsets.ToArray();
-        Require(offsets.Length == n + 1 && offsets[0] == 0 && offsets[n] == plan.PartialSlots.Length, context, "PartialOffsets is not a CSR index");
+        if (!(offsets.Length == n + 1 && offsets[0] == 0 && offsets[n] == plan.PartialSlots.Length)) Fail(context, "PartialOffsets is not a CSR index");
         var used = new HashSet<int>();
         for (int q = 0; q < n; q++)
         {
             var got = plan.PartialsOf(q).ToArray();
             for (int k = 0; k < got.Length; k++)
             {
-                Require(got[k] >= 0 && got[k] < plan.PartialCount, context, $"query {q}: partial slot {got[k]} out of [0, {plan.PartialCount})");
-                Require(k == 0 || got[k] > got[k - 1], context, $"query {q}: partial slots not ascending");
-                Require(used.Add(got[k]), context, $"partial slot {got[k]} is merged by two queries");
+                if (!(got[k] >= 0 && got[k] < plan.PartialCount)) Fail(context, $"query {q}: partial slot {got[k]} out of [0, {plan.PartialCount})");
+                if (!(k == 0 || got[k] > got[k - 1])) Fail(context, $"query {q}: partial slots not ascending");
+                if (!used.Add(got[k])) Fail(context, $"partial slot {got[k]} is merged by two queries");
             }
             if (!got.SequenceEqual(expectedPartials[q]))
                 Assert.Fail($"{context}: PartialsOf({q}) = {Describe(got)}, items where it sees tokens give {Describe(expectedPartials[q])}");
@@ -102,7 +101,7 @@ internal static class PlanChecks
         {
             case PlanMethod.Flatten: AssertBalancedBlocks(items, slots.Length, options, context); break;
             case PlanMethod.Sequence:
-                foreach (var item in items) Require(item.QueryCount == 1, context, $"sequence item {item} has several queries");
+                foreach (var item in items) if (item.QueryCount != 1) Fail(context, $"sequence item {item} has several queries");
                 break;
         }
     }
@@ -112,12 +111,12 @@ internal static class PlanChecks
     {
         var blocks = items.Select(i => (i.TokenBegin, i.TokenEnd)).Distinct().OrderBy(b => b.TokenBegin).ToArray();
         int expected = (n + options.BlockTokens - 1) / options.BlockTokens;
-        Require(blocks.Length == expected, context, $"flatten has {blocks.Length} blocks, expected ⌈{n}/{options.BlockTokens}⌉ = {expected}");
+        if (blocks.Length != expected) Fail(context, $"flatten has {blocks.Length} blocks, expected ⌈{n}/{options.BlockTokens}⌉ = {expected}");
         int at = 0;
-        foreach (var (b, e) in blocks) { Require(b == at, context, $"flatten blocks do not tile the tokens at {at}"); at = e; }
-        Require(at == n, context, "flatten blocks do not reach the last token");
+        foreach (var (b, e) in blocks) { if (b != at) Fail(context, $"flatten blocks do not tile the tokens at {at}"); at = e; }
+        if (at != n) Fail(context, "flatten blocks do not reach the last token");
         int min = blocks.Min(b => b.TokenEnd - b.TokenBegin), max = blocks.Max(b => b.TokenEnd - b.TokenBegin);
-        Require(max - min <= 1, context, $"flatten blocks unbalanced: sizes {min}..{max}");
+        if (max - min > 1) Fail(context, $"flatten blocks unbalanced: sizes {min}..{max}");
     }
 
     /// <summary>
@@ -133,16 +132,16 @@ internal static class PlanChecks
         var positions = new Dictionary<int, List<int>>();
         for (int p = 0; p < layout.QueryCount; p++)
         {
-            Require(layout.QueryAt(p) == queries[layout.QueryOrder[p]], context, $"QueryAt({p}) disagrees with QueryOrder");
+            if (layout.QueryAt(p) != queries[layout.QueryOrder[p]]) Fail(context, $"QueryAt({p}) disagrees with QueryOrder");
             foreach (int s in ReferenceAttention.PathSlots(tree, layout.QueryAt(p)))
             {
                 if (!positions.TryGetValue(s, out var list)) positions[s] = list = new List<int>();
                 list.Add(p);
             }
         }
-        Require(layout.FlatSlots.Length == positions.Count, context,
+        if (layout.FlatSlots.Length != positions.Count) Fail(context,
             $"layout keeps {layout.FlatSlots.Length} tokens but queries see {positions.Count} distinct slots");
-        Require(layout.FlatVisibility.Length == layout.FlatSlots.Length, context, "FlatVisibility length");
+        if (layout.FlatVisibility.Length != layout.FlatSlots.Length) Fail(context, "FlatVisibility length");
         for (int t = 0; t < layout.FlatSlots.Length; t++)
         {
             int slot = layout.FlatSlots[t];
@@ -155,10 +154,7 @@ internal static class PlanChecks
         }
     }
 
-    private static void Require(bool condition, string context, string message)
-    {
-        if (!condition) Assert.Fail($"{context}: {message}");
-    }
+    private static void Fail(string context, string message) => Assert.Fail($"{context}: {message}");
 
     private static string Describe(IReadOnlyCollection<int> values) =>
         values.Count <= 24 ? $"[{string.Join(", ", values)}]" : $"[{string.Join(", ", values.Take(24))}, ... ({values.Count} in all)]";
