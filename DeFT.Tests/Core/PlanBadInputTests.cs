@@ -105,3 +105,44 @@ public class PlanBadInputTests
             .Should().Throw<ArgumentOutOfRangeException>().WithParameterName("method");
     }
 }
+
+/// <summary>The planners are public too: called directly with a layout, they must validate options (not hang or divide by zero).</summary>
+public class DirectPlannerBadInputTests
+{
+    public static TheoryData<string, int, int> PlannersAndBadOptions()
+    {
+        var data = new TheoryData<string, int, int>();
+        foreach (var planner in new[] { "Flatten", "Node", "Sequence" })
+        {
+            data.Add(planner, 0, 64);
+            data.Add(planner, 256, 0);
+            data.Add(planner, -3, 64);
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(PlannersAndBadOptions))]
+    public void Direct_planner_calls_reject_bad_options(string planner, int blockTokens, int maxQueries)
+    {
+        var w = DeFT.Core.Workloads.TreeSpec.Build("1,3_5,4");
+        var layout = new TreeLayout(w.Tree, w.Queries);
+        var options = new PlannerOptions { BlockTokens = blockTokens, MaxQueriesPerItem = maxQueries };
+        Func<AttentionPlan> plan = planner switch
+        {
+            "Flatten" => () => FlattenPlanner.Plan(layout, options),
+            "Node" => () => NodePlanner.Plan(layout, options),
+            _ => () => SequencePlanner.Plan(layout, options),
+        };
+        // A planner that loops forever on a zero step must fail this test, not hang the run: run it on a background thread.
+        Exception? thrown = null;
+        var thread = new Thread(() =>
+        {
+            try { plan(); }
+            catch (Exception e) { thrown = e; }
+        }) { IsBackground = true };
+        thread.Start();
+        thread.Join(TimeSpan.FromSeconds(10)).Should().BeTrue($"{planner}Planner.Plan should reject {options} at once");
+        thrown.Should().BeOfType<ArgumentOutOfRangeException>();
+    }
+}
