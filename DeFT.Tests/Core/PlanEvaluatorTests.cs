@@ -85,6 +85,20 @@ public class PlanEvaluatorTests
     }
 
     [Theory]
+    [InlineData(8, 1, 64)]
+    [InlineData(4, 1, 128)]
+    [InlineData(8, 8, 256)]
+    public void Plan_evaluation_matches_the_reference_at_real_head_dims(int hq, int hkv, int d)
+    {
+        var heads = new HeadConfig(hq, hkv, d);
+        var (tree, queries, slotCount) = new RandomTreeBuilder { Nodes = 6, MaxTokens = 10 }.Build(d);
+        var data = AttentionData.Random(heads, queries.Length, slotCount, d);
+        var expected = ReferenceAttention.Compute(tree, queries, data);
+        foreach (var method in PlannerPropertyTests.Methods)
+            AssertClose(PlanEvaluator.Run(TreePlanner.Plan(tree, queries, method, Options[1]), data), expected, $"{method} {heads}");
+    }
+
+    [Theory]
     [MemberData(nameof(SmallEdgeCases))]
     public void Plan_evaluation_matches_the_reference_on_edge_cases(string name, PlanMethod method)
     {
