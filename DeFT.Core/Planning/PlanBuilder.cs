@@ -20,6 +20,10 @@ internal sealed class PlanBuilder
 
     public PlanBuilder(PlanMethod method, int[] slots, QueryRange[] visibility, int[] queryOrder, PlannerOptions options)
     {
+        // The planners are public: validate here too, so a direct call with BlockTokens or MaxQueriesPerItem < 1
+        // throws instead of looping forever on a zero step (or dividing by zero).
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
         this.method = method;
         this.slots = slots;
         this.visibility = visibility;

@@ -160,8 +160,8 @@ public sealed class DecodingTree
         PreOrder().Select(n => new TreeQuery(n, nodes[n].Slots.Count)).ToArray();
 
     /// <summary>
-    /// Builds a forest from a parent array (-1 marks a root) and per-node slot lists. Children keep
-    /// the order of their ids. Throws <see cref="TreeException"/> for unknown parents, cycles and bad slots.
+    /// Builds a forest from a parent array (-1 marks a root) and per-node slot lists; node <c>i</c> of the
+    /// arrays gets node id <c>i</c>. Roots and children keep the order of their ids. Throws <see cref="TreeException"/> for unknown parents, cycles and bad slots.
     /// </summary>
     public static DecodingTree FromParents(IReadOnlyList<int> parents, IReadOnlyList<IReadOnlyList<int>> slots)
     {
@@ -182,21 +182,16 @@ public sealed class DecodingTree
             if (x >= 0 && state[x] == 1) throw new TreeException($"The parent array has a cycle through node {x}.");
             foreach (int w in walk) state[w] = 2;
         }
+        // Create the nodes in index order so that node i of the arrays is node id i of the tree
+        // (a parent may come after its child in the arrays, so link children in a second pass).
         var tree = new DecodingTree();
-        var map = new int[n];
-        var children = new List<int>[n];
-        for (int i = 0; i < n; i++) children[i] = new List<int>();
-        var rootIds = new List<int>();
         for (int i = 0; i < n; i++)
-            if (parents[i] < 0) rootIds.Add(i); else children[parents[i]].Add(i);
-        var stack = new Stack<int>();
-        for (int r = rootIds.Count - 1; r >= 0; r--) stack.Push(rootIds[r]);
-        while (stack.Count > 0)
         {
-            int i = stack.Pop();
-            map[i] = parents[i] < 0 ? tree.AddRoot(slots[i]) : tree.Fork(map[parents[i]], slots[i]);
-            for (int c = children[i].Count - 1; c >= 0; c--) stack.Push(children[i][c]);
+            tree.NewNode(parents[i], slots[i]);
+            if (parents[i] < 0) tree.roots.Add(i);
         }
+        for (int i = 0; i < n; i++)
+            if (parents[i] >= 0) tree.nodes[parents[i]].Children.Add(i);
         return tree;
     }
 
