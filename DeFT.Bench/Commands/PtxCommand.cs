@@ -1,0 +1,61 @@
+using System.ComponentModel;
+using System.Reflection;
+using System.Text.RegularExpressions;
+using DeFT.Kernels.Attention;
+using DeFT.Kernels.Device;
+using DeFT.Kernels.Primitives;
+using ILGPU.Backends.EntryPoints;
+using ILGPU.Backends.PTX;
+using ILGPU.Runtime;
+using ILGPU.Runtime.Cuda;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace DeFT.Bench.Commands;
+
+/// <summary>The <c>ptx</c> command: compiles the kernels to PTX on the host (no GPU needed) for inspection.</summary>
+[Description("Compile the attention kernels to PTX (sm_80, as ILGPU emits for Hopper) and report their local-memory use.")]
+public sealed class PtxCommand : Command<PtxCommand.Settings>
+{
+    /// <summary>Options of <c>ptx</c>.</summary>
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("-o|--out <DIR>")]
+        [Description("Folder for the .ptx files. Default: ptx.")]
+        [DefaultValue("ptx")]
+        public string OutDirectory { get; init; } = "ptx";
+    }
+
+    /// <inheritdoc/>
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        using var ilgpu = Accelerators.CreateContext();
+        using var backend = new PTXBackend(ilgpu, new CudaCapabilityContext(CudaArchitecture.SM_80),
+            CudaArchitecture.SM_80, CudaInstructionSet.ISA_80, nvvmAPI: null);
+        Directory.CreateDirectory(settings.OutDirectory);
+        var kernels = new (string Name, MethodInfo Method)[]
+        {
+            ("partial_d64", Method(typeof(PartialAttentionKernel), typeof(HeadDim64))),
+            ("partial_d128", Method(typeof(PartialAttentionKernel), typeof(HeadDim128))),
+            ("merge_d64", Method(typeof(MergeKernel), typeof(HeadDim64))),
+            ("merge_d128", Method(typeof(MergeKernel), typeof(HeadDim128))),
+        };
+        var table = new Table().AddColumns("kernel", "local bytes", "local loads/stores", "shared bytes", "PTX lines");
+        foreach (var (name, method) in kernels)
+        {
+            var entry = EntryPointDescription.FromExplicitlyGroupedKernel(method);
+            var compiled = (PTXCompiledKernel)backend.Compile(entry, default(KernelSpecialization));
+            File.WriteAllText(Path.Combine(settings.OutDirectory, name + ".ptx"), compiled.PTXAssembly);
+            string ptx = compiled.PTXAssembly;
+            long local = Regex.Matches(ptx, @"\.local\s+\.align\s+\d+\s+\.b8\s+\S+\[(\d+)\]").Sum(m => long.Parse(m.Groups[1].Value));
+            long shared = Regex.Matches(ptx, @"\.shared\s+\.align\s+\d+\s+\.b8\s+\S+\[(\d+)\]").Sum(m => long.Parse(m.Groups[1].Value));
+            int localAccesses = Regex.Matches(ptx, @"\b(ld|st)\.local").Count;
+            table.AddRow(name, local.ToString(), localAccesses.ToString(), shared.ToString(), ptx.Split('\n').Length.ToString());
+        }
+        AnsiConsole.Write(table);
+        return 0;
+    }
+
+    private static MethodInfo Method(Type kernel, Type dim) =>
+        kernel.GetMethod("Kernel", BindingFlags.Public | BindingFlags.Static)?.MakeGenericMethod(dim) ?? throw new MissingMethodException(kernel.Name, "Kernel");
+}
