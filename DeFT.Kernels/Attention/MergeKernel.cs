@@ -21,7 +21,6 @@ public static class MergeKernel
     /// <summary>(query, head) pairs per group.</summary>
     public const int PairsPerGroup = GroupSize / 32;
 
-    private const int MaxDimsPerLane = PartialAttentionKernel.MaxHeadDim / 32;
     private const float Ln2 = 0.693147180559945309f;
 
     /// <summary>The kernel, specialised for head dimension <typeparamref name="TDim"/>.</summary>
@@ -40,20 +39,31 @@ public static class MergeKernel
 
         float max = float.NegativeInfinity;
         for (int k = begin; k < end; k++) max = XMath.Max(max, p.PartialLse[(long)p.PartialSlots[k] * p.QueryHeads + head]);
-        var acc = LocalMemory.Allocate<float>(MaxDimsPerLane);
-        for (int x = 0; x < MaxDimsPerLane; x++) acc[x] = 0f;
-        float sum = 0f;
+        // This lane's dims (D/32 of them: 2 or 4) in scalars, so they stay in registers.
+        float o0 = 0f, o1 = 0f, o2 = 0f, o3 = 0f, sum = 0f;
         for (int k = begin; k < end; k++)
         {
             long slot = p.PartialSlots[k];
             float weight = XMath.Exp2(p.PartialLse[slot * p.QueryHeads + head] - max);
             sum += weight;
             long at = (slot * p.QueryHeads + head) * dim + lane * dimsPerLane;
-            for (int x = 0; x < dimsPerLane; x++) acc[x] += weight * p.PartialOutput[at + x];
+            o0 += weight * p.PartialOutput[at];
+            o1 += weight * p.PartialOutput[at + 1];
+            if (dimsPerLane == 4)
+            {
+                o2 += weight * p.PartialOutput[at + 2];
+                o3 += weight * p.PartialOutput[at + 3];
+            }
         }
         long outAt = ((long)query * p.QueryHeads + head) * dim + lane * dimsPerLane;
         float inverse = 1f / sum;
-        for (int x = 0; x < dimsPerLane; x++) p.Output[outAt + x] = (Half)(acc[x] * inverse);
+        p.Output[outAt] = (Half)(o0 * inverse);
+        p.Output[outAt + 1] = (Half)(o1 * inverse);
+        if (dimsPerLane == 4)
+        {
+            p.Output[outAt + 2] = (Half)(o2 * inverse);
+            p.Output[outAt + 3] = (Half)(o3 * inverse);
+        }
         if (lane == 0 && p.Lse.Length > 0) p.Lse[(long)query * p.QueryHeads + head] = (max + XMath.Log2(sum)) * Ln2;
     }
 }

@@ -7,20 +7,22 @@ using Half = ILGPU.Half;
 namespace DeFT.Kernels.Attention;
 
 /// <summary>
-/// DeFT stage 2a, fused partial attention of KV-guided groups. Each work item's KV tokens are streamed
-/// once per thread group and scored against all of its rows with an online softmax in fp32 (log2 domain);
-/// nothing of QKᵀ or the softmax goes to memory. GQA packing: the G query heads of a query that share
-/// a KV head are rows of the same group, so a KV head's tokens are read once for all of them.
+/// DeFT stage 2a on CUDA cores: fused partial attention of KV-guided groups. Each work item's KV tokens
+/// are streamed once per thread group and scored against all of the task's rows with an online softmax
+/// in fp32 (log2 domain); nothing of QKᵀ or the softmax goes to memory. GQA packing: the G query heads
+/// of a query that share a KV head are rows of the same group, so a KV head's tokens are read once for all.
 /// <para>
 /// Grid: one group of <see cref="GroupSize"/> threads (4 warps) per (task, KV head), group index
-/// <c>task·Hkv + kvHead</c>. Warp w owns task rows <c>4w..4w+3</c>. Per tile of 32 tokens, lane j scores
-/// token j for the warp's 4 rows; then lane l accumulates output dims <c>[l·D/32, (l+1)·D/32)</c> of those
-/// rows over the tile's tokens.
+/// <c>task·Hkv + kvHead</c>. Task row r belongs to warp <c>r mod 4</c>, slot <c>r / 4</c> (so a task with
+/// few rows still spreads them over all warps); a warp skips the arithmetic of empty slots. Per tile of 32
+/// tokens, lane j scores token j for the warp's rows; then lane l accumulates output dims
+/// <c>[l·D/32, (l+1)·D/32)</c> of those rows over the tile's tokens. Each lane's row states are
+/// <see cref="RowState"/> scalars in registers.
 /// </para>
 /// <para>
 /// Shared memory (sized for D ≤ 128): K tile 32 × 65 words (each row padded by one word so lanes reading
 /// different rows hit different banks) 8.3 KB; V tile 32 × 64 words 8 KB; Q rows 16 × 128 fp32 8 KB;
-/// probabilities 4 × 4 × 32 fp32 2 KB; token masks 256 B. About 26.6 KB.
+/// probabilities 16 rows × 32 fp32 2 KB; token masks 256 B. About 26.6 KB.
 /// </para>
 /// <para>
 /// Output: a row whose query merges a single partial (its whole path is in this item) is final and is
@@ -40,18 +42,15 @@ public static class PartialAttentionKernel
     public const int MaxHeadDim = 128;
 
     private const int Warps = GroupSize / 32;
-    private const int RowsPerWarp = RowsPerTask / Warps;
     private const int TileTokens = 32;
     private const int KStride = MaxHeadDim / 2 + 1;
     private const int VStride = MaxHeadDim / 2;
-    private const int MaxDimsPerLane = MaxHeadDim / 32;
     private const float Ln2 = 0.693147180559945309f;
 
     /// <summary>The kernel, specialised for head dimension <typeparamref name="TDim"/>.</summary>
     public static void Kernel<TDim>(AttentionParams p) where TDim : struct, IHeadDim
     {
         int dim = default(TDim).Value;
-        int dimsPerLane = dim / 32;
         int chunksPerRow = dim / 8;
 
         var kTile = SharedMemory.Allocate<int>(TileTokens * KStride);
@@ -69,6 +68,7 @@ public static class PartialAttentionKernel
         var item = p.Items[task.Item];
         int group = p.QueryHeads / p.KvHeads;
         int rowCount = XMath.Min(RowsPerTask, item.QueryCount * group - task.RowBegin);
+        int slots = XMath.Max(0, (rowCount - warp + Warps - 1) / Warps); // rows this warp owns (warp-uniform)
 
         // Stage the task's query rows, pre-scaled into the log2 domain; rows past the task are zero.
         for (int i = tid; i < RowsPerTask * dim; i += GroupSize)
@@ -86,21 +86,10 @@ public static class PartialAttentionKernel
             qRows[r * MaxHeadDim + d] = value;
         }
 
-        // Per-row state of this warp's rows: ordered query position (-1: no row), running max,
-        // this lane's share of the running sum, and this lane's output dims.
-        var position = LocalMemory.Allocate<int>(RowsPerWarp);
-        var runMax = LocalMemory.Allocate<float>(RowsPerWarp);
-        var runSum = LocalMemory.Allocate<float>(RowsPerWarp);
-        var score = LocalMemory.Allocate<float>(RowsPerWarp);
-        var acc = LocalMemory.Allocate<float>(RowsPerWarp * MaxDimsPerLane);
-        for (int i = 0; i < RowsPerWarp; i++)
-        {
-            int r = warp * RowsPerWarp + i;
-            position[i] = r < rowCount ? item.QueryBegin + (task.RowBegin + r) / group : -1;
-            runMax[i] = float.NegativeInfinity;
-            runSum[i] = 0f;
-            for (int x = 0; x < MaxDimsPerLane; x++) acc[i * MaxDimsPerLane + x] = 0f;
-        }
+        var s0 = RowState.Start(SlotPosition(0, warp, rowCount, task, item, group));
+        var s1 = RowState.Start(SlotPosition(1, warp, rowCount, task, item, group));
+        var s2 = RowState.Start(SlotPosition(2, warp, rowCount, task, item, group));
+        var s3 = RowState.Start(SlotPosition(3, warp, rowCount, task, item, group));
 
         var k16 = p.K.Cast<Vec16>();
         var v16 = p.V.Cast<Vec16>();
@@ -137,79 +126,143 @@ public static class PartialAttentionKernel
                 vTile16[j * (VStride / 4) + chunk] = vc;
             }
             Group.Barrier();
+            if (slots == 0) continue;
 
-            // Scores: lane j owns token j of the tile.
-            for (int i = 0; i < RowsPerWarp; i++) score[i] = 0f;
+            // Scores: lane j owns token j of the tile; one pass over K serves all of the warp's rows.
+            float sc0 = 0f, sc1 = 0f, sc2 = 0f, sc3 = 0f;
             int kRow = lane * KStride;
+            int qRow = warp * MaxHeadDim / 4;
             for (int w = 0; w < dim / 2; w += 2)
             {
                 int w0 = kTile[kRow + w];
                 int w1 = kTile[kRow + w + 1];
                 float k0 = HalfBits.Low(w0), k1 = HalfBits.High(w0), k2 = HalfBits.Low(w1), k3 = HalfBits.High(w1);
-                for (int i = 0; i < RowsPerWarp; i++)
+                int qAt = qRow + w / 2;
+                var qa = q4[qAt];
+                sc0 += qa.X * k0 + qa.Y * k1 + qa.Z * k2 + qa.W * k3;
+                if (slots > 1)
                 {
-                    var q = q4[((warp * RowsPerWarp + i) * MaxHeadDim + 2 * w) / 4];
-                    score[i] += q.X * k0 + q.Y * k1 + q.Z * k2 + q.W * k3;
+                    var qb = q4[qAt + Warps * MaxHeadDim / 4];
+                    sc1 += qb.X * k0 + qb.Y * k1 + qb.Z * k2 + qb.W * k3;
+                }
+                if (slots > 2)
+                {
+                    var qc = q4[qAt + 2 * Warps * MaxHeadDim / 4];
+                    sc2 += qc.X * k0 + qc.Y * k1 + qc.Z * k2 + qc.W * k3;
+                }
+                if (slots > 3)
+                {
+                    var qd = q4[qAt + 3 * Warps * MaxHeadDim / 4];
+                    sc3 += qd.X * k0 + qd.Y * k1 + qd.Z * k2 + qd.W * k3;
                 }
             }
 
-            // Online softmax with the token masks.
             int visibleFrom = maskBegin[lane];
             int visibleTo = maskEnd[lane];
-            for (int i = 0; i < RowsPerWarp; i++)
-            {
-                bool visible = position[i] >= visibleFrom && position[i] < visibleTo;
-                float s = visible ? score[i] : float.NegativeInfinity;
-                float newMax = XMath.Max(runMax[i], WarpReduce.Max(s));
-                float prob = visible ? XMath.Exp2(s - newMax) : 0f;
-                float correction = newMax == float.NegativeInfinity ? 1f : XMath.Exp2(runMax[i] - newMax);
-                runMax[i] = newMax;
-                runSum[i] = runSum[i] * correction + prob;
-                for (int x = 0; x < dimsPerLane; x++) acc[i * MaxDimsPerLane + x] *= correction;
-                probs[(warp * RowsPerWarp + i) * TileTokens + lane] = prob;
-            }
+            int pBase = warp * TileTokens + lane;
+            Softmax(ref s0, sc0, visibleFrom, visibleTo, probs, pBase, dim);
+            if (slots > 1) Softmax(ref s1, sc1, visibleFrom, visibleTo, probs, pBase + Warps * TileTokens, dim);
+            if (slots > 2) Softmax(ref s2, sc2, visibleFrom, visibleTo, probs, pBase + 2 * Warps * TileTokens, dim);
+            if (slots > 3) Softmax(ref s3, sc3, visibleFrom, visibleTo, probs, pBase + 3 * Warps * TileTokens, dim);
             Warp.Barrier();
 
-            // P·V: lane l owns dims [l·D/32, (l+1)·D/32).
+            // P·V: lane l owns dims [l·D/32, (l+1)·D/32); V words are read once for all rows.
+            int dimsPerLane = dim / 32;
+            int vAt = lane * dimsPerLane / 2;
+            int pAt = warp * TileTokens;
             for (int j = 0; j < count; j++)
             {
-                int vAt = j * VStride + lane * dimsPerLane / 2;
-                for (int x = 0; x < dimsPerLane; x += 2)
+                int word0 = vTile[j * VStride + vAt];
+                float v0 = HalfBits.Low(word0), v1 = HalfBits.High(word0), v2 = 0f, v3 = 0f;
+                if (dimsPerLane == 4)
                 {
-                    int word = vTile[vAt + x / 2];
-                    float v0 = HalfBits.Low(word), v1 = HalfBits.High(word);
-                    for (int i = 0; i < RowsPerWarp; i++)
-                    {
-                        float pr = probs[(warp * RowsPerWarp + i) * TileTokens + j];
-                        acc[i * MaxDimsPerLane + x] += pr * v0;
-                        acc[i * MaxDimsPerLane + x + 1] += pr * v1;
-                    }
+                    int word1 = vTile[j * VStride + vAt + 1];
+                    v2 = HalfBits.Low(word1);
+                    v3 = HalfBits.High(word1);
                 }
+                Accumulate(ref s0, probs[pAt + j], v0, v1, v2, v3);
+                if (slots > 1) Accumulate(ref s1, probs[pAt + Warps * TileTokens + j], v0, v1, v2, v3);
+                if (slots > 2) Accumulate(ref s2, probs[pAt + 2 * Warps * TileTokens + j], v0, v1, v2, v3);
+                if (slots > 3) Accumulate(ref s3, probs[pAt + 3 * Warps * TileTokens + j], v0, v1, v2, v3);
             }
         }
 
-        for (int i = 0; i < RowsPerWarp; i++)
+        if (slots > 0) Finish(ref s0, 0, warp, lane, task, item, group, kvHead, dim, p);
+        if (slots > 1) Finish(ref s1, 1, warp, lane, task, item, group, kvHead, dim, p);
+        if (slots > 2) Finish(ref s2, 2, warp, lane, task, item, group, kvHead, dim, p);
+        if (slots > 3) Finish(ref s3, 3, warp, lane, task, item, group, kvHead, dim, p);
+    }
+
+    /// <summary>Ordered query position of slot <paramref name="slot"/> of <paramref name="warp"/>, or -1.</summary>
+    private static int SlotPosition(int slot, int warp, int rowCount, AttentionTask task, WorkItem item, int group)
+    {
+        int r = slot * Warps + warp;
+        return r < rowCount ? item.QueryBegin + (task.RowBegin + r) / group : -1;
+    }
+
+    /// <summary>Online-softmax step of one row for this lane's token; stores the probability for P·V.</summary>
+    private static void Softmax(ref RowState s, float score, int visibleFrom, int visibleTo, ArrayView<float> probs, int at, int dim)
+    {
+        bool visible = s.Position >= visibleFrom && s.Position < visibleTo;
+        float masked = visible ? score : float.NegativeInfinity;
+        float newMax = XMath.Max(s.Max, WarpReduce.Max(masked));
+        float prob = visible ? XMath.Exp2(masked - newMax) : 0f;
+        float correction = newMax == float.NegativeInfinity ? 1f : XMath.Exp2(s.Max - newMax);
+        s.Max = newMax;
+        s.Sum = s.Sum * correction + prob;
+        s.O0 *= correction;
+        s.O1 *= correction;
+        if (dim / 32 == 4)
         {
-            float sum = WarpReduce.Sum(runSum[i]);
-            if (position[i] < 0 || sum == 0f) continue; // no row, or the row sees nothing here (warp-uniform)
-            int row = task.RowBegin + warp * RowsPerWarp + i;
-            int head = kvHead * group + row % group;
-            int query = p.QueryOrder[position[i]];
-            float inverse = 1f / sum;
-            float lse2 = runMax[i] + XMath.Log2(sum);
-            if (p.PartialOffsets[query + 1] - p.PartialOffsets[query] == 1)
+            s.O2 *= correction;
+            s.O3 *= correction;
+        }
+        probs[at] = prob;
+    }
+
+    private static void Accumulate(ref RowState s, float prob, float v0, float v1, float v2, float v3)
+    {
+        s.O0 += prob * v0;
+        s.O1 += prob * v1;
+        s.O2 += prob * v2;
+        s.O3 += prob * v3;
+    }
+
+    /// <summary>Normalises one row and writes it: final output for single-partial queries, else a partial.</summary>
+    private static void Finish(ref RowState s, int slot, int warp, int lane, AttentionTask task, WorkItem item, int group,
+        int kvHead, int dim, AttentionParams p)
+    {
+        float sum = WarpReduce.Sum(s.Sum);
+        if (sum == 0f) return; // the row sees nothing in this item (warp-uniform)
+        int row = task.RowBegin + slot * Warps + warp;
+        int head = kvHead * group + row % group;
+        int query = p.QueryOrder[s.Position];
+        float inverse = 1f / sum;
+        int dimsPerLane = dim / 32;
+        if (p.PartialOffsets[query + 1] - p.PartialOffsets[query] == 1)
+        {
+            long at = ((long)query * p.QueryHeads + head) * dim + lane * dimsPerLane;
+            p.Output[at] = (Half)(s.O0 * inverse);
+            p.Output[at + 1] = (Half)(s.O1 * inverse);
+            if (dimsPerLane == 4)
             {
-                long at = ((long)query * p.QueryHeads + head) * dim + lane * dimsPerLane;
-                for (int x = 0; x < dimsPerLane; x++) p.Output[at + x] = (Half)(acc[i * MaxDimsPerLane + x] * inverse);
-                if (lane == 0 && p.Lse.Length > 0) p.Lse[(long)query * p.QueryHeads + head] = lse2 * Ln2;
+                p.Output[at + 2] = (Half)(s.O2 * inverse);
+                p.Output[at + 3] = (Half)(s.O3 * inverse);
             }
-            else
+            if (lane == 0 && p.Lse.Length > 0) p.Lse[(long)query * p.QueryHeads + head] = (s.Max + XMath.Log2(sum)) * Ln2;
+        }
+        else
+        {
+            long partial = item.PartialBase + s.Position - item.QueryBegin;
+            long at = (partial * p.QueryHeads + head) * dim + lane * dimsPerLane;
+            p.PartialOutput[at] = s.O0 * inverse;
+            p.PartialOutput[at + 1] = s.O1 * inverse;
+            if (dimsPerLane == 4)
             {
-                long slot = item.PartialBase + position[i] - item.QueryBegin;
-                long at = (slot * p.QueryHeads + head) * dim + lane * dimsPerLane;
-                for (int x = 0; x < dimsPerLane; x++) p.PartialOutput[at + x] = acc[i * MaxDimsPerLane + x] * inverse;
-                if (lane == 0) p.PartialLse[slot * p.QueryHeads + head] = lse2;
+                p.PartialOutput[at + 2] = s.O2 * inverse;
+                p.PartialOutput[at + 3] = s.O3 * inverse;
             }
+            if (lane == 0) p.PartialLse[partial * p.QueryHeads + head] = s.Max + XMath.Log2(sum);
         }
     }
 }
