@@ -22,8 +22,7 @@ namespace DeFT.Kernels.Attention;
 /// <para>
 /// Shared memory (sized for D ≤ 128): K tile 32 × 65 words (each row padded by one word so lanes reading
 /// different rows hit different banks) 8.3 KB; V tile 32 × 64 words 8 KB; Q rows 16 × 128 fp32 8 KB;
-/// probabilities 16 rows × 32 fp32 2 KB; token masks 256 B. About 26.6 KB. The next tile's K/V chunks wait in
-/// registers (<see cref="KvTilePrefetch"/>) while the current tile is computed.
+/// probabilities 16 rows × 32 fp32 2 KB; token masks 256 B. About 26.6 KB.
 /// </para>
 /// <para>
 /// Output: a row whose query merges a single partial (its whole path is in this item) is final and is
@@ -92,19 +91,41 @@ public static class PartialAttentionKernel
         var s2 = RowState.Start(SlotPosition(2, warp, rowCount, task, item, group));
         var s3 = RowState.Start(SlotPosition(3, warp, rowCount, task, item, group));
 
+        var k16 = p.K.Cast<Vec16>();
+        var v16 = p.V.Cast<Vec16>();
         var vTile16 = vTile.Cast<Vec16>();
         var q4 = qRows.Cast<Float4>();
-        var next = default(KvTilePrefetch);
-        next.Load(p, item.TokenBegin, XMath.Min(TileTokens, item.TokenCount), tid, kvHead, chunksPerRow, GroupSize, TileTokens);
         for (int tile = item.TokenBegin; tile < item.TokenEnd; tile += TileTokens)
         {
             int count = XMath.Min(TileTokens, item.TokenEnd - tile);
             Group.Barrier(); // the previous tile is consumed; on the first pass, the Q rows are staged
-            next.Store(kTile, vTile16, maskBegin, maskEnd, tid, chunksPerRow, GroupSize, TileTokens, KStride, VStride / 4);
+
+            if (tid < TileTokens)
+            {
+                var range = tid < count ? p.TokenVisibility[tile + tid] : new QueryRange(0, 0);
+                maskBegin[tid] = range.Begin;
+                maskEnd[tid] = range.End;
+            }
+            // 128-bit loads of K and V rows; tokens past the tile's end are zero and masked.
+            for (int c = tid; c < TileTokens * chunksPerRow; c += GroupSize)
+            {
+                int j = c / chunksPerRow;
+                int chunk = c - j * chunksPerRow;
+                Vec16 kc = default, vc = default;
+                if (j < count)
+                {
+                    long at = ((long)p.TokenSlots[tile + j] * p.KvHeads + kvHead) * chunksPerRow + chunk;
+                    kc = k16[at];
+                    vc = v16[at];
+                }
+                int kAt = j * KStride + chunk * 4;
+                kTile[kAt] = kc.X;
+                kTile[kAt + 1] = kc.Y;
+                kTile[kAt + 2] = kc.Z;
+                kTile[kAt + 3] = kc.W;
+                vTile16[j * (VStride / 4) + chunk] = vc;
+            }
             Group.Barrier();
-            // The next tile's loads fly while this one is computed.
-            if (tile + TileTokens < item.TokenEnd)
-                next.Load(p, tile + TileTokens, XMath.Min(TileTokens, item.TokenEnd - tile - TileTokens), tid, kvHead, chunksPerRow, GroupSize, TileTokens);
             if (slots == 0) continue;
 
             // Scores: lane j owns token j of the tile; one pass over K serves all of the warp's rows.
