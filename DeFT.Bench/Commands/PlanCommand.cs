@@ -16,7 +16,7 @@ public sealed class PlanCommand : Command<PlanCommand.Settings>
     public sealed class Settings : WorkloadSettings
     {
         [CommandOption("-m|--method <METHOD>")]
-        [Description("Method (repeatable): flatten, node, sequence. Default: all.")]
+        [Description("Method (repeatable): adaptive, flatten, node, sequence. Default: all.")]
         public string[] Methods { get; init; } = Array.Empty<string>();
     }
 
@@ -46,7 +46,7 @@ public sealed class PlanCommand : Command<PlanCommand.Settings>
                 var rows = new List<PlanMethodRecord>();
                 foreach (var method in methods)
                 {
-                    var (plan, planUs) = HostTimer.Median(() => TreePlanner.Plan(w.Tree, w.Queries, method, settings.PlannerOptions));
+                    var (plan, planUs) = HostTimer.Median(() => TreePlanner.Plan(w.Tree, w.Queries, method, settings.PlannerOptions with { CostModel = PlanCostModel.For(heads) }));
                     var s = PlanStatistics.Compute(plan, heads);
                     rows.Add(new PlanMethodRecord(Setup.Methods.NameOf(method), s.KvBytesRead, s.UniqueKvBytes, 0,
                         s.PartialBytesWritten, s.PartialBytesRead, s.WorkItems, s.PaddedPairs, s.Flops, planUs));

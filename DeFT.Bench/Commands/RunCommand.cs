@@ -19,7 +19,7 @@ public sealed class RunCommand : Command<RunCommand.Settings>
     public sealed class Settings : WorkloadSettings
     {
         [CommandOption("-m|--method <METHOD>")]
-        [Description("Method (repeatable): flatten, node, sequence. Default: all.")]
+        [Description("Method (repeatable): adaptive, flatten, node, sequence. Default: all.")]
         public string[] Methods { get; init; } = Array.Empty<string>();
 
         [CommandOption("--reps <N>")]

@@ -16,6 +16,9 @@ namespace DeFT.Bench.Measurement;
 public sealed record BenchmarkOptions(int Warmups, int Reps, bool WarmL2, int Samples, PlannerOptions Planner,
     double BandwidthGBs, double? TensorTflops, string Device)
 {
+    /// <summary>Tensor FLOPs per byte of bandwidth on this device (130 where the tensor rate is unknown).</summary>
+    public double FlopsPerByte => TensorTflops is double t ? t * 1e3 / BandwidthGBs : 130;
+
     /// <summary>Max |Δ| allowed against the reference.</summary>
     public const double MaxAbsTolerance = 2e-3;
 
@@ -61,11 +64,12 @@ public sealed class MethodBenchmark
         progress($"{workload.Name} {heads}: reference on a sample of queries");
         var reference = new SampledReference(workload.Tree, workload.Queries, heads, QSeed, KSeed, VSeed, options.Samples);
         using var devicePlan = attention.CreatePlan();
+        var planner = options.Planner with { CostModel = PlanCostModel.For(heads, flopsPerByte: options.FlopsPerByte) };
         var records = new List<RunRecord>();
         foreach (var method in methods)
         {
             progress($"{workload.Name} {heads}: {Methods.NameOf(method)}");
-            var (plan, planUs) = HostTimer.Median(() => TreePlanner.Plan(workload.Tree, workload.Queries, method, options.Planner), reps: 5);
+            var (plan, planUs) = HostTimer.Median(() => TreePlanner.Plan(workload.Tree, workload.Queries, method, planner), reps: 5);
             var sw = Stopwatch.StartNew();
             attention.Upload(devicePlan, plan, stream);
             stream.Synchronize();

@@ -7,6 +7,8 @@ public enum PlanMethod
     Flatten,
     /// <summary>DeFT-Node: one group per tree node, long nodes chunked (KV-guided).</summary>
     Node,
+    /// <summary>Node-aligned blocks packed by an IO cost model (this library's split; see <see cref="AdaptivePlanner"/>).</summary>
+    Adaptive,
     /// <summary>Sequence-based (Q-guided, Flash-Decoding): one group per (query, chunk of its path).</summary>
     Sequence,
 }

@@ -20,6 +20,7 @@ public static class TreePlanner
             PlanMethod.Flatten => FlattenPlanner.Plan(layout, options),
             PlanMethod.Node => NodePlanner.Plan(layout, options),
             PlanMethod.Sequence => SequencePlanner.Plan(layout, options),
+            PlanMethod.Adaptive => AdaptivePlanner.Plan(layout, options),
             _ => throw new ArgumentOutOfRangeException(nameof(method), method, "Unknown plan method."),
         };
     }

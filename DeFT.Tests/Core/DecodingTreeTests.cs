@@ -181,7 +181,7 @@ public class DecodingTreeTests
     {
         var (tree, queries) = EdgeCaseTrees.Chain(2000);
         tree.PreOrder().Should().HaveCount(2000);
-        foreach (var method in new[] { PlanMethod.Flatten, PlanMethod.Node, PlanMethod.Sequence })
+        foreach (var method in new[] { PlanMethod.Flatten, PlanMethod.Node, PlanMethod.Adaptive, PlanMethod.Sequence })
             PlanChecks.AssertValid(tree, queries, TreePlanner.Plan(tree, queries, method), PlannerOptions.Default, method.ToString());
     }
 

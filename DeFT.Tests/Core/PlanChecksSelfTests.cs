@@ -21,6 +21,7 @@ public class PlanChecksSelfTests
     [Theory]
     [InlineData(PlanMethod.Flatten)]
     [InlineData(PlanMethod.Node)]
+    [InlineData(PlanMethod.Adaptive)]
     [InlineData(PlanMethod.Sequence)]
     public void A_plan_checked_against_shorter_queries_is_reported(PlanMethod method)
     {

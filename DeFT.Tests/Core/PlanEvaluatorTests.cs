@@ -113,6 +113,7 @@ public class PlanEvaluatorTests
     [Theory]
     [InlineData(PlanMethod.Flatten)]
     [InlineData(PlanMethod.Node)]
+    [InlineData(PlanMethod.Adaptive)]
     [InlineData(PlanMethod.Sequence)]
     public void Large_logits_merge_stably(PlanMethod method)
     {
@@ -129,6 +130,7 @@ public class PlanEvaluatorTests
     [Theory]
     [InlineData(PlanMethod.Flatten)]
     [InlineData(PlanMethod.Node)]
+    [InlineData(PlanMethod.Adaptive)]
     [InlineData(PlanMethod.Sequence)]
     public void Equal_logits_give_the_mean_of_the_visible_values(PlanMethod method)
     {

@@ -9,7 +9,7 @@ namespace DeFT.Tests.Core;
 /// </summary>
 public class PlannerPropertyTests
 {
-    public static readonly PlanMethod[] Methods = { PlanMethod.Flatten, PlanMethod.Node, PlanMethod.Sequence };
+    public static readonly PlanMethod[] Methods = { PlanMethod.Flatten, PlanMethod.Node, PlanMethod.Adaptive, PlanMethod.Sequence };
     public static readonly int[] BlockTokens = { 1, 7, 64, 256 };
     public static readonly int[] MaxQueries = { 1, 3, 64 };
 
@@ -64,6 +64,7 @@ public class PlannerPropertyTests
     [Theory]
     [InlineData(PlanMethod.Flatten)]
     [InlineData(PlanMethod.Node)]
+    [InlineData(PlanMethod.Adaptive)]
     [InlineData(PlanMethod.Sequence)]
     public void Planning_is_deterministic(PlanMethod method)
     {

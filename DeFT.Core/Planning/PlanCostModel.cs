@@ -1,0 +1,29 @@
+namespace DeFT.Core.Planning;
+
+/// <summary>
+/// Byte-equivalent costs the <see cref="AdaptivePlanner"/> weighs when it decides whether two adjacent
+/// tree segments share a work item: KV read once per item, partial results written and read once per
+/// (item, query), and the arithmetic of every (query, token) pair of the item, masked or not, converted
+/// to bytes at the device's FLOP-per-byte balance.
+/// </summary>
+/// <param name="KvBytesPerToken">K and V bytes of one token (all KV heads).</param>
+/// <param name="PartialBytesPerQuery">Partial output + LSE bytes written and read back per (item, query).</param>
+/// <param name="BytesPerPair">Arithmetic of one (query, token) pair, in bytes of memory time.</param>
+public sealed record PlanCostModel(double KvBytesPerToken, double PartialBytesPerQuery, double BytesPerPair)
+{
+    /// <summary>
+    /// The model for <paramref name="heads"/> with KV elements of <paramref name="elementBytes"/> bytes on a device doing
+    /// <paramref name="flopsPerByte"/> tensor FLOPs per byte of bandwidth (about 130 on an H100/H200: ~550 TFLOP/s over ~4.2 TB/s).
+    /// </summary>
+    public static PlanCostModel For(HeadConfig heads, int elementBytes = 2, double flopsPerByte = 130) => new(
+        KvBytesPerToken: 2.0 * heads.KvHeads * heads.HeadDim * elementBytes,
+        PartialBytesPerQuery: 2.0 * heads.QueryHeads * (heads.HeadDim + 1) * sizeof(float),
+        BytesPerPair: 4.0 * heads.QueryHeads * heads.HeadDim / flopsPerByte);
+
+    /// <summary>The model for Hq 32 / Hkv 8 / D 128 in fp16.</summary>
+    public static PlanCostModel Default { get; } = For(new HeadConfig(32, 8, 128));
+
+    /// <summary>Cost of one work item of <paramref name="tokens"/> tokens over a query range of <paramref name="queries"/>.</summary>
+    public double Cost(int tokens, int queries) =>
+        tokens * KvBytesPerToken + queries * PartialBytesPerQuery + (double)tokens * queries * BytesPerPair;
+}
