@@ -1,5 +1,9 @@
 using DeFT.Bench.Commands;
+using Spectre.Console;
 using Spectre.Console.Cli;
+
+// Redirected output (CI logs, remote runs) would otherwise squeeze the tables to 80 columns.
+if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 200);
 
 var app = new CommandApp<RunCommand>();
 app.Configure(config =>

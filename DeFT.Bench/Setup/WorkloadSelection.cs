@@ -7,7 +7,7 @@ namespace DeFT.Bench.Setup;
 public static class WorkloadSelection
 {
     /// <summary>Small trees for the CPU accelerator, where only correctness and the report's shape mean anything.</summary>
-    public static IReadOnlyList<string> CpuQuickSpecs { get; } = new[] { "1,4_96,32", "1,2,4_64,16,16" };
+    public static IReadOnlyList<string> CpuQuickSpecs { get; } = new[] { "1,4_64,16", "1,2,4_32,16,16" };
 
     /// <summary>Named workloads plus <c>--tree</c> specs; all named ones when both are empty.</summary>
     public static List<Workload> Resolve(IEnumerable<string>? names, IEnumerable<string>? trees, string? dataDirectory)

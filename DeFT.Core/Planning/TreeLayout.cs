@@ -71,16 +71,16 @@ public sealed class TreeLayout
         }
 
         // Flatten: token t of a node is seen by its own queries with visible length > t and by the whole subtree.
-        var slots = new List<int>();
-        var vis = new List<QueryRange>();
+        var slots = new List<int>((int)Math.Min(int.MaxValue, tree.TokenCount));
+        var vis = new List<QueryRange>(slots.Capacity);
         nodeFlatBegin = new int[tree.NodeIdBound];
         nodeFlatEnd = new int[tree.NodeIdBound];
         for (int i = 0; i < n; i++)
         {
             int node = PreOrder[i];
-            var nodeSlots = tree.Slots(node);
+            var nodeSlots = tree.SlotSpan(node);
             bool subtreeSees = subtreeEnd[i] > ownEnd[i];
-            int keep = subtreeSees ? nodeSlots.Count
+            int keep = subtreeSees ? nodeSlots.Length
                 : ownEnd[i] > ownBegin[i] ? this.queries[QueryOrder[ownEnd[i] - 1]].VisibleTokens : 0;
             nodeFlatBegin[node] = slots.Count;
             int lo = ownBegin[i];

@@ -125,6 +125,9 @@ public sealed class DecodingTree
     /// <summary>The KV-cache slots of the tokens of <paramref name="node"/>, in order.</summary>
     public IReadOnlyList<int> Slots(int node) { Require(node); return nodes[node].Slots; }
 
+    /// <summary>The slots of <paramref name="node"/> as a span (no copy); valid until the node changes.</summary>
+    public ReadOnlySpan<int> SlotSpan(int node) { Require(node); return System.Runtime.InteropServices.CollectionsMarshal.AsSpan(nodes[node].Slots); }
+
     /// <summary>Live node ids in depth-first pre-order (roots in order, children in order).</summary>
     public int[] PreOrder()
     {
