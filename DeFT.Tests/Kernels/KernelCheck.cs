@@ -43,13 +43,14 @@ public static class KernelCheck
     {
         var plan = Plan(tree, method, options);
         int seed = Seed(tree.Name, method, heads, options?.BlockTokens, options?.MaxQueriesPerItem);
+        string source = data is null ? $"data seed {seed}" : "given data";
         data ??= AttentionData.Random(heads, tree.Queries.Length, tree.SlotCount, seed);
         var (output, lse) = KernelRunner.Run(fixture.For(heads), plan, data);
         var reference = ReferenceAttention.Compute(tree.Tree, tree.Queries, data);
         string what = $"{tree.Name}, {method}, {heads}";
         var (maxAbs, rel, lseAbs) = ErrorMetrics.ShouldMatch(output, lse, reference, what);
         log?.WriteLine($"{what}: {plan.Items.Length} items, {KernelRunner.GroupTiles(plan, heads)} group-tiles; " +
-            $"max|Δ| {maxAbs:E2}, rel L2 {rel:E2}, LSE |Δ| {lseAbs:E2} (data seed {seed})");
+            $"max|Δ| {maxAbs:E2}, rel L2 {rel:E2}, LSE |Δ| {lseAbs:E2} ({source})");
         return plan;
     }
 
