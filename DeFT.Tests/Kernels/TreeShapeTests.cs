@@ -1,6 +1,7 @@
 using DeFT.Core;
 using DeFT.Core.Planning;
 using DeFT.Core.Trees;
+using DeFT.Core.Workloads;
 using Xunit.Abstractions;
 
 namespace DeFT.Tests.Kernels;
@@ -83,6 +84,17 @@ public sealed class TreeShapeTests(CpuAcceleratorFixture fixture, ITestOutputHel
         var w = TreeCase.FromSpec("1,2,4_20,10,10");
         var all = w with { Name = "1,2,4_20,10,10 (all nodes queried)", Queries = w.Tree.AllNodeQueries() };
         KernelCheck.MatchesReference(fixture, Heads, all, method, new PlannerOptions { BlockTokens = 32 }, log: log);
+    }
+
+    [Theory, AllMethods]
+    public void Medusa_token_tree_with_every_candidate_a_query(PlanMethod method)
+    {
+        // Speculative decoding: a 40-token prompt, a root candidate and 3 + 6 + 6 one-token candidates below it;
+        // all 16 candidates are queries, so most queries sit on internal nodes of the token tree.
+        var medusa = MedusaTree.Workload("medusa 3,6,6", 40, MedusaTree.SyntheticPaths([3, 6, 6]), "synthetic", synthetic: true);
+        var tree = new TreeCase(medusa.Name, medusa.Tree, medusa.Queries, medusa.SlotCount);
+        tree.Queries.Should().HaveCount(16);
+        KernelCheck.MatchesReference(fixture, Heads, tree, method, log: log);
     }
 
     [Theory, AllMethods]
