@@ -23,6 +23,8 @@ public sealed class TreeShapeTests(CpuAcceleratorFixture fixture, ITestOutputHel
         KernelCheck.MatchesReference(fixture, heads, single, method, log: log);
     }
 
+    // Four independent sequences of 40: Flatten packs all of them into one item, where the token masks alone keep
+    // each query to its own sequence; Node and Sequence give each sequence its own item.
     [Theory, AllMethods]
     public void No_sharing_between_independent_sequences(PlanMethod method) =>
         KernelCheck.MatchesReference(fixture, Heads, TreeCase.FromSpec("4_40"), method, log: log);
