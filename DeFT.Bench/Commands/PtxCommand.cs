@@ -37,6 +37,8 @@ public sealed class PtxCommand : Command<PtxCommand.Settings>
         {
             ("partial_d64", Method(typeof(PartialAttentionKernel), typeof(HeadDim64))),
             ("partial_d128", Method(typeof(PartialAttentionKernel), typeof(HeadDim128))),
+            ("tensorcore_d64", Method(typeof(TensorCoreAttentionKernel), typeof(HeadDim64))),
+            ("tensorcore_d128", Method(typeof(TensorCoreAttentionKernel), typeof(HeadDim128))),
             ("merge_d64", Method(typeof(MergeKernel), typeof(HeadDim64))),
             ("merge_d128", Method(typeof(MergeKernel), typeof(HeadDim128))),
         };
