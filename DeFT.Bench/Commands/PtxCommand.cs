@@ -42,7 +42,7 @@ public sealed class PtxCommand : Command<PtxCommand.Settings>
             ("merge_d64", Method(typeof(MergeKernel), typeof(HeadDim64))),
             ("merge_d128", Method(typeof(MergeKernel), typeof(HeadDim128))),
         };
-        var table = new Table().AddColumns("kernel", "local bytes", "local loads/stores", "shared bytes", "PTX lines");
+        var table = new Table().AddColumns("kernel", "mma", "local B", "ld/st.local", "other local B", "shared B", "PTX lines");
         foreach (var (name, method) in kernels)
         {
             var entry = EntryPointDescription.FromExplicitlyGroupedKernel(method);
@@ -52,11 +52,19 @@ public sealed class PtxCommand : Command<PtxCommand.Settings>
             long local = Regex.Matches(ptx, @"\.local\s+\.align\s+\d+\s+\.b8\s+\S+\[(\d+)\]").Sum(m => long.Parse(m.Groups[1].Value));
             long shared = Regex.Matches(ptx, @"\.shared\s+\.align\s+\d+\s+\.b8\s+\S+\[(\d+)\]").Sum(m => long.Parse(m.Groups[1].Value));
             int localAccesses = Regex.Matches(ptx, @"\b(ld|st)\.local").Count;
-            table.AddRow(name, local.ToString(), localAccesses.ToString(), shared.ToString(), ptx.Split('\n').Length.ToString());
+            int mma = Regex.Matches(ptx, @"\bmma\.sync").Count;
+            long other = local - (mma > 0 ? MmaSlotBytes : 0);
+            table.AddRow(name, mma.ToString(), local.ToString(), localAccesses.ToString(), other.ToString(), shared.ToString(), ptx.Split('\n').Length.ToString());
         }
         AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine($"[grey]Kernels with mma.sync keep its operands in one {MmaSlotBytes}-byte local slot set (MmaOperands: ILGPU passes " +
+            "inline-asm operands through memory); their local loads/stores are that traffic, which ptxas promotes to registers. " +
+            "Any other local use shows in 'other local B'. Confirm on the GPU machine with ptxas -arch=sm_90 -v.[/]");
         return 0;
     }
+
+    // Ten 4-byte operands of one mma.m16n8k16 (4 accumulators, 4 A registers, 2 B registers).
+    private const int MmaSlotBytes = 40;
 
     private static MethodInfo Method(Type kernel, Type dim) =>
         kernel.GetMethod("Kernel", BindingFlags.Public | BindingFlags.Static)?.MakeGenericMethod(dim) ?? throw new MissingMethodException(kernel.Name, "Kernel");
