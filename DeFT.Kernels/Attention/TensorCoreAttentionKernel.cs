@@ -126,8 +126,12 @@ public static class TensorCoreAttentionKernel
         int chunksPerRow = dim / 8;
         int blocksPerRow = dim / 16;
         // This lane's B fragments: K row (token) 8j+g, V row (dim) 8j+g; the lane's MmaB within a block is t.
+        // Per-lane views, so every fragment load below is this base plus a constant (folded into the load).
         int kAt = g * (KStride / 2) + t;
         int vAt = g * (VStride / 2) + t;
+        var kLane = kTileB.SubView(kAt, kTileB.Length - kAt);
+        var vLane = vTileB.SubView(vAt, vTileB.Length - vAt);
+        var maskLane = masks.SubView(2 * t, TileTokens - 2 * t);
 
         for (int tile = item.TokenBegin; tile < item.TokenEnd; tile += TileTokens)
         {
@@ -196,9 +200,9 @@ public static class TensorCoreAttentionKernel
 
             // S = Q·Kᵀ (log2 domain after scaling), then the mask.
             var scores = default(MmaAccumulators8);
-            Scores<TDim>(ref slots, ref scores, ref q, kTileB, kAt);
+            Scores<TDim>(ref slots, ref scores, ref q, kLane);
             if (unmasked) scores.Scale(p.ScaleLog2, p.ScaleLog2);
-            else MaskAll(ref scores, masks, 2 * t, posLow, posHigh, p.ScaleLog2);
+            else MaskAll(ref scores, maskLane, posLow, posHigh, p.ScaleLog2);
 
             // Online softmax of the two rows over the tile.
             var tileMax = new Float2 { X = scores.MaxLow(), Y = scores.MaxHigh() };
@@ -219,10 +223,10 @@ public static class TensorCoreAttentionKernel
             if (dim > 64) oHigh.Scale(correctionLow, correctionHigh);
 
             // O += P·V, P as fp16 A fragments straight from the score accumulators.
-            Values<TDim>(ref slots, ref oLow, ref oHigh, PFragment(scores.T0, scores.T1), vTileB, vAt);
-            Values<TDim>(ref slots, ref oLow, ref oHigh, PFragment(scores.T2, scores.T3), vTileB, vAt + 4);
-            Values<TDim>(ref slots, ref oLow, ref oHigh, PFragment(scores.T4, scores.T5), vTileB, vAt + 8);
-            Values<TDim>(ref slots, ref oLow, ref oHigh, PFragment(scores.T6, scores.T7), vTileB, vAt + 12);
+            Values<TDim>(ref slots, ref oLow, ref oHigh, PFragment(scores.T0, scores.T1), vLane, 0);
+            Values<TDim>(ref slots, ref oLow, ref oHigh, PFragment(scores.T2, scores.T3), vLane, 4);
+            Values<TDim>(ref slots, ref oLow, ref oHigh, PFragment(scores.T4, scores.T5), vLane, 8);
+            Values<TDim>(ref slots, ref oLow, ref oHigh, PFragment(scores.T6, scores.T7), vLane, 12);
         }
 
         // Row sums over the quad, then each valid row that saw a token writes its result.
@@ -265,19 +269,19 @@ public static class TensorCoreAttentionKernel
         vTile[at + VStride] = (a >> 16) | (b & 0xFFFF0000u);
     }
 
-    // S tile (64 tokens) of the warp's 16 rows: fragment j = tokens 8j..8j+7.
-    private static void Scores<TDim>(ref MmaOperands slots, ref MmaAccumulators8 s, ref MmaA8 q, ArrayView<MmaB> k, int at)
+    // S tile (64 tokens) of the warp's 16 rows: fragment j = tokens 8j..8j+7. `k` is the lane's view of the K tile.
+    private static void Scores<TDim>(ref MmaOperands slots, ref MmaAccumulators8 s, ref MmaA8 q, ArrayView<MmaB> k)
         where TDim : struct, IHeadDim
     {
         const int Step = 8 * KStride / 2;
-        ScoreTile<TDim>(ref slots, ref s.T0, ref q, k, at);
-        ScoreTile<TDim>(ref slots, ref s.T1, ref q, k, at + Step);
-        ScoreTile<TDim>(ref slots, ref s.T2, ref q, k, at + 2 * Step);
-        ScoreTile<TDim>(ref slots, ref s.T3, ref q, k, at + 3 * Step);
-        ScoreTile<TDim>(ref slots, ref s.T4, ref q, k, at + 4 * Step);
-        ScoreTile<TDim>(ref slots, ref s.T5, ref q, k, at + 5 * Step);
-        ScoreTile<TDim>(ref slots, ref s.T6, ref q, k, at + 6 * Step);
-        ScoreTile<TDim>(ref slots, ref s.T7, ref q, k, at + 7 * Step);
+        ScoreTile<TDim>(ref slots, ref s.T0, ref q, k, 0);
+        ScoreTile<TDim>(ref slots, ref s.T1, ref q, k, Step);
+        ScoreTile<TDim>(ref slots, ref s.T2, ref q, k, 2 * Step);
+        ScoreTile<TDim>(ref slots, ref s.T3, ref q, k, 3 * Step);
+        ScoreTile<TDim>(ref slots, ref s.T4, ref q, k, 4 * Step);
+        ScoreTile<TDim>(ref slots, ref s.T5, ref q, k, 5 * Step);
+        ScoreTile<TDim>(ref slots, ref s.T6, ref q, k, 6 * Step);
+        ScoreTile<TDim>(ref slots, ref s.T7, ref q, k, 7 * Step);
     }
 
     // One 16×8 score fragment over all k-steps (16 dims each: 4 MmaB per K row block).
@@ -298,17 +302,18 @@ public static class TensorCoreAttentionKernel
         }
     }
 
-    // Scales visible scores into the log2 domain and sets the others to −∞; fragment j covers tokens 8j + col, +1.
-    private static void MaskAll(ref MmaAccumulators8 s, ArrayView<QueryRange> masks, int col, int posLow, int posHigh, float scale)
+    // Scales visible scores into the log2 domain and sets the others to −∞. `masks` is the lane's view (from token
+    // 2t): fragment j covers tokens 8j + 2t and 8j + 2t + 1.
+    private static void MaskAll(ref MmaAccumulators8 s, ArrayView<QueryRange> masks, int posLow, int posHigh, float scale)
     {
-        Mask(ref s.T0, masks, col, posLow, posHigh, scale);
-        Mask(ref s.T1, masks, col + 8, posLow, posHigh, scale);
-        Mask(ref s.T2, masks, col + 16, posLow, posHigh, scale);
-        Mask(ref s.T3, masks, col + 24, posLow, posHigh, scale);
-        Mask(ref s.T4, masks, col + 32, posLow, posHigh, scale);
-        Mask(ref s.T5, masks, col + 40, posLow, posHigh, scale);
-        Mask(ref s.T6, masks, col + 48, posLow, posHigh, scale);
-        Mask(ref s.T7, masks, col + 56, posLow, posHigh, scale);
+        Mask(ref s.T0, masks, 0, posLow, posHigh, scale);
+        Mask(ref s.T1, masks, 8, posLow, posHigh, scale);
+        Mask(ref s.T2, masks, 16, posLow, posHigh, scale);
+        Mask(ref s.T3, masks, 24, posLow, posHigh, scale);
+        Mask(ref s.T4, masks, 32, posLow, posHigh, scale);
+        Mask(ref s.T5, masks, 40, posLow, posHigh, scale);
+        Mask(ref s.T6, masks, 48, posLow, posHigh, scale);
+        Mask(ref s.T7, masks, 56, posLow, posHigh, scale);
     }
 
     private static void Mask(ref MmaAccumulator s, ArrayView<QueryRange> masks, int token, int posLow, int posHigh, float scale)
@@ -375,7 +380,8 @@ public static class TensorCoreAttentionKernel
         A3 = Mma.Pack(right.C2, right.C3),
     };
 
-    // O += P_s·V_s for one k-step of 16 tokens: output fragment j = dims 8j..8j+7 (V rows 8j + g).
+    // O += P_s·V_s for one k-step of 16 tokens (at = 4s in the lane's view `v` of the V tile): output fragment
+    // j = dims 8j..8j+7 (V rows 8j + g).
     private static void Values<TDim>(ref MmaOperands slots, ref MmaAccumulators8 low, ref MmaAccumulators8 high, in MmaA pk,
         ArrayView<MmaB> v, int at) where TDim : struct, IHeadDim
     {
