@@ -34,7 +34,14 @@ namespace DeFT.Kernels.Attention;
 /// dim-major, 128 rows × 40 words (20 KB); token masks 512 B — 38.5 KB. Within each 8-word (16 fp16) block of a
 /// row the words are stored in the order 0,4,1,5,2,6,3,7, so a lane's B fragment (words t and t+4 of a block) is
 /// one aligned 64-bit load; row strides of 72 and 40 words (≡ 8 mod 32) make those loads conflict-free.
-/// K and V come from global memory in 128-bit loads with 64-bit offsets.
+/// K and V come from global memory in 128-bit loads with 64-bit offsets. The only local memory is the 40-byte
+/// <see cref="MmaOperands"/> slot set that ILGPU's inline asm needs (ptxas promotes it to registers).
+/// </para>
+/// <para>
+/// Known limits (not yet measured on a GPU): one tile buffer, so a group's global loads do not overlap its own
+/// arithmetic (two or more groups per SM hide each other's); each B fragment read from shared memory feeds one
+/// mma (16 rows per warp), so shared-memory bandwidth is of the order of the mma rate. Next steps if profiles
+/// say so: <c>cp.async</c> double buffering (needs 32-token tiles within 48 KB), 32 rows per warp.
 /// </para>
 /// <para>
 /// Output as in <see cref="PartialAttentionKernel"/>: a row whose query has a single partial writes the final
