@@ -14,7 +14,9 @@ namespace DeFT.Kernels;
 /// constructor compiles (loads) the kernels once. Per decode step, <see cref="Upload"/> a host
 /// <see cref="AttentionPlan"/> into a <see cref="DevicePlan"/>; per layer, <see cref="Run"/> only validates
 /// shapes on the host and enqueues two kernels (no allocation, no upload, no kernel load). The plan's
-/// method (Flatten, Node or Sequence) decides the grouping; the same kernels run all three.
+/// method (Flatten, Node or Sequence) decides the grouping; the same kernels run all three. The partial-attention
+/// kernel is chosen once, in the constructor (<see cref="AttentionKernel"/>): tensor cores by default on CUDA,
+/// the CUDA-core kernel elsewhere; both stay selectable so they can be compared.
 /// </summary>
 public sealed class TreeAttention
 {
@@ -24,17 +26,22 @@ public sealed class TreeAttention
     /// <summary>Head dimensions the kernels are built for.</summary>
     public static IReadOnlyList<int> SupportedHeadDims { get; } = new[] { 64, 128 };
 
-    /// <summary>Compiles the kernels for <paramref name="heads"/> on <paramref name="accelerator"/>.</summary>
+    /// <summary>
+    /// Compiles the kernels for <paramref name="heads"/> on <paramref name="accelerator"/>, with the partial-attention
+    /// <paramref name="kernel"/> (default: <see cref="DefaultKernel"/> of the accelerator).
+    /// </summary>
     /// <exception cref="NotSupportedException">The head dimension is not one of <see cref="SupportedHeadDims"/>.</exception>
-    public TreeAttention(Accelerator accelerator, HeadConfig heads)
+    public TreeAttention(Accelerator accelerator, HeadConfig heads, AttentionKernel? kernel = null)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         Accelerator = accelerator;
         Heads = heads;
+        Kernel = kernel ?? DefaultKernel(accelerator);
+        if (!Enum.IsDefined(Kernel)) throw new ArgumentOutOfRangeException(nameof(kernel), Kernel, "Unknown attention kernel.");
         (partialKernel, mergeKernel) = heads.HeadDim switch
         {
-            64 => Load<HeadDim64>(accelerator),
-            128 => Load<HeadDim128>(accelerator),
+            64 => Load<HeadDim64>(accelerator, Kernel),
+            128 => Load<HeadDim128>(accelerator, Kernel),
             _ => throw new NotSupportedException(
                 $"Head dimension {heads.HeadDim} is not supported; kernels exist for {string.Join(", ", SupportedHeadDims)}."),
         };
@@ -45,6 +52,21 @@ public sealed class TreeAttention
 
     /// <summary>The head configuration the kernels were built for.</summary>
     public HeadConfig Heads { get; }
+
+    /// <summary>The partial-attention kernel this instance runs.</summary>
+    public AttentionKernel Kernel { get; }
+
+    /// <summary>Rows (query × query head pairs) per thread-group task of <see cref="Kernel"/>; device plans cut work items by it.</summary>
+    public int RowsPerTask => Kernel == AttentionKernel.TensorCore ? TensorCoreAttentionKernel.RowsPerTask : PartialAttentionKernel.RowsPerTask;
+
+    private int PartialGroupSize => Kernel == AttentionKernel.TensorCore ? TensorCoreAttentionKernel.GroupSize : PartialAttentionKernel.GroupSize;
+
+    /// <summary>The kernel used when none is named: <see cref="AttentionKernel.TensorCore"/> on CUDA, else <see cref="AttentionKernel.CudaCore"/>.</summary>
+    public static AttentionKernel DefaultKernel(Accelerator accelerator)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        return accelerator.AcceleratorType == AcceleratorType.Cuda ? AttentionKernel.TensorCore : AttentionKernel.CudaCore;
+    }
 
     /// <summary>Creates an empty device plan bound to this instance.</summary>
     public DevicePlan CreatePlan() => new(this);
@@ -70,7 +92,7 @@ public sealed class TreeAttention
         var p = Prepare(plan, q, kv, output, lse);
         var s = stream ?? Accelerator.DefaultStream;
         var host = plan.Plan!;
-        partialKernel(s, new KernelConfig(plan.TaskCount * Heads.KvHeads, PartialAttentionKernel.GroupSize), p);
+        partialKernel(s, new KernelConfig(plan.TaskCount * Heads.KvHeads, PartialGroupSize), p);
         int pairs = host.QueryCount * Heads.QueryHeads;
         mergeKernel(s, new KernelConfig((pairs + MergeKernel.PairsPerGroup - 1) / MergeKernel.PairsPerGroup, MergeKernel.GroupSize), p);
     }
@@ -118,7 +140,9 @@ public sealed class TreeAttention
     }
 
     private static (Action<AcceleratorStream, KernelConfig, AttentionParams>, Action<AcceleratorStream, KernelConfig, AttentionParams>)
-        Load<TDim>(Accelerator accelerator) where TDim : struct, IHeadDim =>
-        (accelerator.LoadKernel<AttentionParams>(PartialAttentionKernel.Kernel<TDim>),
+        Load<TDim>(Accelerator accelerator, AttentionKernel kernel) where TDim : struct, IHeadDim =>
+        (kernel == AttentionKernel.TensorCore
+            ? accelerator.LoadKernel<AttentionParams>(TensorCoreAttentionKernel.Kernel<TDim>)
+            : accelerator.LoadKernel<AttentionParams>(PartialAttentionKernel.Kernel<TDim>),
          accelerator.LoadKernel<AttentionParams>(MergeKernel.Kernel<TDim>));
 }

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Reflection;
 using System.Text.RegularExpressions;
+using DeFT.Bench.Measurement;
 using DeFT.Kernels.Attention;
 using DeFT.Kernels.Device;
 using DeFT.Kernels.Primitives;
@@ -24,6 +25,10 @@ public sealed class PtxCommand : Command<PtxCommand.Settings>
         [Description("Folder for the .ptx files. Default: ptx.")]
         [DefaultValue("ptx")]
         public string OutDirectory { get; init; } = "ptx";
+
+        [CommandOption("--device")]
+        [Description("Also load the kernels on the CUDA device and report what the driver's JIT made of them (registers, spills, occupancy).")]
+        public bool Device { get; init; }
     }
 
     /// <inheritdoc/>
@@ -33,15 +38,17 @@ public sealed class PtxCommand : Command<PtxCommand.Settings>
         using var backend = new PTXBackend(ilgpu, new CudaCapabilityContext(CudaArchitecture.SM_80),
             CudaArchitecture.SM_80, CudaInstructionSet.ISA_80, nvvmAPI: null);
         Directory.CreateDirectory(settings.OutDirectory);
-        var kernels = new (string Name, MethodInfo Method)[]
+        var kernels = new (string Name, MethodInfo Method, int GroupSize)[]
         {
-            ("partial_d64", Method(typeof(PartialAttentionKernel), typeof(HeadDim64))),
-            ("partial_d128", Method(typeof(PartialAttentionKernel), typeof(HeadDim128))),
-            ("merge_d64", Method(typeof(MergeKernel), typeof(HeadDim64))),
-            ("merge_d128", Method(typeof(MergeKernel), typeof(HeadDim128))),
+            ("partial_d64", Method(typeof(PartialAttentionKernel), typeof(HeadDim64)), PartialAttentionKernel.GroupSize),
+            ("partial_d128", Method(typeof(PartialAttentionKernel), typeof(HeadDim128)), PartialAttentionKernel.GroupSize),
+            ("tensorcore_d64", Method(typeof(TensorCoreAttentionKernel), typeof(HeadDim64)), TensorCoreAttentionKernel.GroupSize),
+            ("tensorcore_d128", Method(typeof(TensorCoreAttentionKernel), typeof(HeadDim128)), TensorCoreAttentionKernel.GroupSize),
+            ("merge_d64", Method(typeof(MergeKernel), typeof(HeadDim64)), MergeKernel.GroupSize),
+            ("merge_d128", Method(typeof(MergeKernel), typeof(HeadDim128)), MergeKernel.GroupSize),
         };
-        var table = new Table().AddColumns("kernel", "local bytes", "local loads/stores", "shared bytes", "PTX lines");
-        foreach (var (name, method) in kernels)
+        var table = new Table().AddColumns("kernel", "mma", "local B", "ld/st.local", "other local B", "shared B", "PTX lines");
+        foreach (var (name, method, _) in kernels)
         {
             var entry = EntryPointDescription.FromExplicitlyGroupedKernel(method);
             var compiled = (PTXCompiledKernel)backend.Compile(entry, default(KernelSpecialization));
@@ -50,11 +57,41 @@ public sealed class PtxCommand : Command<PtxCommand.Settings>
             long local = Regex.Matches(ptx, @"\.local\s+\.align\s+\d+\s+\.b8\s+\S+\[(\d+)\]").Sum(m => long.Parse(m.Groups[1].Value));
             long shared = Regex.Matches(ptx, @"\.shared\s+\.align\s+\d+\s+\.b8\s+\S+\[(\d+)\]").Sum(m => long.Parse(m.Groups[1].Value));
             int localAccesses = Regex.Matches(ptx, @"\b(ld|st)\.local").Count;
-            table.AddRow(name, local.ToString(), localAccesses.ToString(), shared.ToString(), ptx.Split('\n').Length.ToString());
+            int mma = Regex.Matches(ptx, @"\bmma\.sync").Count;
+            long other = local - (mma > 0 ? MmaSlotBytes : 0);
+            table.AddRow(name, mma.ToString(), local.ToString(), localAccesses.ToString(), other.ToString(), shared.ToString(), ptx.Split('\n').Length.ToString());
         }
         AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine($"[grey]Kernels with mma.sync keep its operands in one {MmaSlotBytes}-byte local slot set (MmaOperands: ILGPU passes " +
+            "inline-asm operands through memory); their local loads/stores are that traffic, which ptxas promotes to registers. " +
+            "Any other local use shows in 'other local B'. Confirm on the GPU machine with ptxas -arch=sm_90 -v.[/]");
+        if (settings.Device) ReportDevice(ilgpu, kernels);
         return 0;
     }
+
+    private static void ReportDevice(ILGPU.Context ilgpu, (string Name, MethodInfo Method, int GroupSize)[] kernels)
+    {
+        var cuda = ilgpu.GetCudaDevices();
+        if (cuda.Count == 0)
+        {
+            AnsiConsole.MarkupLine("[yellow]--device: no CUDA device found.[/]");
+            return;
+        }
+        using var accelerator = cuda[0].CreateAccelerator(ilgpu);
+        var table = new Table().AddColumns("kernel", "registers", "local B/thread", "shared B", "groups/SM", "load ms");
+        foreach (var (name, method, groupSize) in kernels)
+        {
+            var kernel = method.CreateDelegate<Action<AttentionParams>>();
+            var info = CudaFunctionInfo.Of(accelerator, kernel, groupSize);
+            table.AddRow(name, info.Registers.ToString(), info.LocalBytes.ToString(), info.SharedBytes.ToString(),
+                info.GroupsPerSm.ToString(), info.LoadMs.ToString("F0"));
+        }
+        AnsiConsole.MarkupLineInterpolated($"Driver JIT on [bold]{accelerator.Name}[/] (local B/thread > 0 means spills or a stack frame):");
+        AnsiConsole.Write(table);
+    }
+
+    // Ten 4-byte operands of one mma.m16n8k16 (4 accumulators, 4 A registers, 2 B registers).
+    private const int MmaSlotBytes = 40;
 
     private static MethodInfo Method(Type kernel, Type dim) =>
         kernel.GetMethod("Kernel", BindingFlags.Public | BindingFlags.Static)?.MakeGenericMethod(dim) ?? throw new MissingMethodException(kernel.Name, "Kernel");

@@ -22,6 +22,10 @@ public sealed class RunCommand : Command<RunCommand.Settings>
         [Description("Method (repeatable): adaptive, flatten, node, sequence. Default: all.")]
         public string[] Methods { get; init; } = Array.Empty<string>();
 
+        [CommandOption("-k|--kernel <KERNEL>")]
+        [Description("Partial-attention kernel (repeatable): tensor-core, cuda-core. Default: tensor-core on a GPU, cuda-core on the CPU.")]
+        public string[] Kernels { get; init; } = Array.Empty<string>();
+
         [CommandOption("--reps <N>")]
         [Description("Timed repetitions (GPU default 30, CPU 3).")]
         public int? Reps { get; init; }
@@ -71,27 +75,35 @@ public sealed class RunCommand : Command<RunCommand.Settings>
         double bandwidth = CopyBandwidth.Measure(accelerator, gpu ? 1L << 30 : 16L << 20);
         double? tensor = TensorCoreProbe.Measure(accelerator);
         string device = accelerator.Name;
+        double mmaError = MmaCheck.Run(accelerator);
+        if (mmaError > 1e-3)
+            AnsiConsole.MarkupLineInterpolated($"[red]mma.sync check failed: max |Δ| {mmaError:E2} against a plain matrix product (fragment layout?). Tensor-core results will be wrong.[/]");
+        else
+            AnsiConsole.MarkupLineInterpolated($"[grey]mma.sync check: max |Δ| {mmaError:E1} against a plain matrix product.[/]");
         AnsiConsole.MarkupLineInterpolated(
             $"Device: [bold]{device}[/] — copy bandwidth {bandwidth:F0} GB/s, tensor cores {(tensor is double t ? $"{t:F0} TFLOP/s" : "n/a")}, L2 {(settings.WarmL2 || !gpu ? "warm" : "evicted before each rep")}");
 
         var options = new BenchmarkOptions(settings.Warmups ?? (gpu ? 10 : 1), settings.Reps ?? (gpu ? 30 : 3), settings.WarmL2 || !gpu,
             settings.Samples, settings.PlannerOptions, bandwidth, tensor, device);
         var methods = Setup.Methods.Parse(settings.Methods);
+        var kernels = KernelChoice.Parse(settings.Kernels) ?? new List<AttentionKernel> { TreeAttention.DefaultKernel(accelerator) };
         var bench = new MethodBenchmark(accelerator);
         var records = new List<RunRecord>();
         AnsiConsole.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
             .Start(ctx =>
             {
-                var task = ctx.AddTask("benchmark", maxValue: workloads.Count * headConfigs.Count);
+                var task = ctx.AddTask("benchmark", maxValue: workloads.Count * headConfigs.Count * kernels.Count);
                 foreach (var heads in headConfigs)
-                {
-                    var attention = new TreeAttention(accelerator, heads);
-                    foreach (var w in workloads)
+                    foreach (var kernel in kernels)
                     {
-                        records.AddRange(bench.Run(attention, w, methods, options, s => task.Description = Markup.Escape(s)));
-                        task.Increment(1);
+                        var attention = new TreeAttention(accelerator, heads, kernel);
+                        foreach (var w in workloads)
+                        {
+                            records.AddRange(bench.Run(attention, w, methods, options,
+                                s => task.Description = Markup.Escape($"{s} [{KernelChoice.NameOf(kernel)}]")));
+                            task.Increment(1);
+                        }
                     }
-                }
             });
 
         AnsiConsole.Write(ConsoleReport.Table(records));

@@ -12,7 +12,9 @@ public static class ChartReport
     public static void Write(string path, IReadOnlyList<RunRecord> records)
     {
         var groups = records.GroupBy(r => (r.Workload, r.Hq, r.Hkv, r.HeadDim)).ToList();
-        var methods = records.Select(r => r.Method).Distinct().ToList();
+        bool severalKernels = records.Select(r => r.Kernel).Distinct().Count() > 1;
+        string Series(RunRecord r) => severalKernels ? $"{r.Method} ({r.Kernel})" : r.Method;
+        var methods = records.Select(Series).Distinct().ToList();
         var plot = new Plot();
         var palette = new ScottPlot.Palettes.Category10();
         double width = 0.8 / methods.Count;
@@ -22,7 +24,7 @@ public static class ChartReport
             var bars = new List<Bar>();
             for (int g = 0; g < groups.Count; g++)
             {
-                var r = groups[g].FirstOrDefault(x => x.Method == methods[m]);
+                var r = groups[g].FirstOrDefault(x => Series(x) == methods[m]);
                 if (r?.MedianUs is not double us) continue;
                 bars.Add(new Bar { Position = g + (m - (methods.Count - 1) / 2.0) * width, Value = Math.Log10(us), ValueBase = -1,
                     Size = width * 0.95, FillColor = palette.GetColor(m) });

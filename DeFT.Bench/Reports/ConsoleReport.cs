@@ -9,15 +9,15 @@ public static class ConsoleReport
     public static Table Table(IEnumerable<RunRecord> records)
     {
         var t = new Table().Border(TableBorder.Rounded);
-        t.AddColumns("workload", "heads", "method", "median µs", "p10–p90 µs", "mem floor µs", "tc floor µs", "× floor", "vs seq", "max err", "KV read MB");
+        t.AddColumns("workload", "heads", "method", "kernel", "median µs", "p10–p90 µs", "mem floor µs", "tc floor µs", "× floor", "vs seq", "max err", "KV read MB");
         foreach (var r in records)
-            t.AddRow(Markup.Escape(r.Workload), $"{r.Hq}:{r.Hkv}/{r.HeadDim}", r.Method,
+            t.AddRow(Markup.Escape(r.Workload), $"{r.Hq}:{r.Hkv}/{r.HeadDim}", r.Method, r.Kernel,
                 r.Status == "ok" ? $"{r.MedianUs:F1}" : "[red]failed[/]",
                 r.Status == "ok" ? $"{r.P10Us:F1}–{r.P90Us:F1}" : "",
                 $"{r.MemoryFloorUs:F1}", r.ComputeFloorUs is double c ? $"{c:F1}" : "n/a",
                 r.FloorRatio is double f ? $"{f:F2}" : "", r.SpeedupVsSequence is double s ? $"{s:F2}×" : "",
                 $"{r.MaxAbsError:E1}", $"{r.KvBytesRead / 1e6:F1}");
-        foreach (var c in t.Columns.Skip(3)) c.RightAligned();
+        foreach (var c in t.Columns.Skip(4)) c.RightAligned();
         return t;
     }
 }

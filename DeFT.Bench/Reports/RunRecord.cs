@@ -8,6 +8,8 @@ public sealed record RunRecord
     public required int Hkv { get; init; }
     public required int HeadDim { get; init; }
     public required string Method { get; init; }
+    /// <summary>Partial-attention kernel: "cuda-core" or "tensor-core".</summary>
+    public string Kernel { get; init; } = "";
     /// <summary>"ok", or "failed" when the output did not match the reference (then it is not timed).</summary>
     public required string Status { get; init; }
     public double? MedianUs { get; init; }

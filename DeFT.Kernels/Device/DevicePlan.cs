@@ -49,12 +49,13 @@ public sealed class DevicePlan : IDisposable
     internal void Upload(AttentionPlan plan, AcceleratorStream stream)
     {
         var heads = Owner.Heads;
+        int rowsPerTask = Owner.RowsPerTask;
         taskScratch.Clear();
         var items = plan.Items;
         for (int i = 0; i < items.Length; i++)
         {
             int rows = items[i].QueryCount * heads.GroupSize;
-            for (int r = 0; r < rows; r += PartialAttentionKernel.RowsPerTask) taskScratch.Add(new AttentionTask(i, r));
+            for (int r = 0; r < rows; r += rowsPerTask) taskScratch.Add(new AttentionTask(i, r));
         }
         TokenSlots.Upload(stream, plan.TokenSlots);
         TokenVisibility.Upload(stream, plan.TokenVisibility);

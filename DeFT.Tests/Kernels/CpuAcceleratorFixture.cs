@@ -9,7 +9,7 @@ namespace DeFT.Tests.Kernels;
 /// <summary>One ILGPU context and CPU accelerator (NVIDIA-shaped: warp 32) shared by the kernel tests; kernels are compiled once per head config.</summary>
 public sealed class CpuAcceleratorFixture : IDisposable
 {
-    private readonly Dictionary<HeadConfig, TreeAttention> attention = new();
+    private readonly Dictionary<(HeadConfig, AttentionKernel), TreeAttention> attention = new();
 
     public CpuAcceleratorFixture()
     {
@@ -21,11 +21,12 @@ public sealed class CpuAcceleratorFixture : IDisposable
 
     public Accelerator Accelerator { get; }
 
-    public TreeAttention For(HeadConfig heads)
+    /// <summary>Attention for <paramref name="heads"/> with the partial-attention <paramref name="kernel"/> (CUDA-core unless named).</summary>
+    public TreeAttention For(HeadConfig heads, AttentionKernel kernel = AttentionKernel.CudaCore)
     {
         lock (attention)
         {
-            if (!attention.TryGetValue(heads, out var a)) attention[heads] = a = new TreeAttention(Accelerator, heads);
+            if (!attention.TryGetValue((heads, kernel), out var a)) attention[(heads, kernel)] = a = new TreeAttention(Accelerator, heads, kernel);
             return a;
         }
     }

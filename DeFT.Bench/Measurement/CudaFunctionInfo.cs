@@ -1,0 +1,39 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using DeFT.Kernels.Attention;
+using ILGPU.Runtime;
+using ILGPU.Runtime.Cuda;
+
+namespace DeFT.Bench.Measurement;
+
+/// <summary>
+/// What the CUDA driver's JIT made of a kernel (the numbers <c>ptxas -v</c> prints): registers per thread, local
+/// memory per thread (spills and stack), static shared memory, and how many groups fit on one SM.
+/// </summary>
+public readonly record struct CudaFunctionInfo(int Registers, int LocalBytes, int SharedBytes, int GroupsPerSm, double LoadMs)
+{
+    private const int SharedSizeBytes = 1, LocalSizeBytes = 3, NumRegs = 4;
+
+    /// <summary>Loads <paramref name="kernel"/> on <paramref name="accelerator"/> (a CUDA device) and queries the driver.</summary>
+    public static CudaFunctionInfo Of(Accelerator accelerator, Action<AttentionParams> kernel, int groupSize)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        var sw = Stopwatch.StartNew();
+        var launcher = accelerator.LoadKernel(kernel);
+        double loadMs = sw.Elapsed.TotalMilliseconds;
+        var loaded = launcher.GetKernel();
+        var function = ((CudaKernel)loaded).FunctionPtr;
+        return new CudaFunctionInfo(Attribute(function, NumRegs), Attribute(function, LocalSizeBytes), Attribute(function, SharedSizeBytes),
+            accelerator.EstimateMaxActiveGroupsPerMultiprocessor(loaded, groupSize, 0), loadMs);
+    }
+
+    private static int Attribute(IntPtr function, int attribute)
+    {
+        int status = cuFuncGetAttribute(out int value, attribute, function);
+        if (status != 0) throw new InvalidOperationException($"cuFuncGetAttribute({attribute}) failed with CUDA error {status}.");
+        return value;
+    }
+
+    [DllImport("libcuda.so.1")]
+    private static extern int cuFuncGetAttribute(out int value, int attribute, IntPtr function);
+}

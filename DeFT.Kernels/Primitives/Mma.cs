@@ -1,0 +1,192 @@
+using System.Runtime.CompilerServices;
+using ILGPU;
+using ILGPU.Runtime.Cuda;
+using Half = ILGPU.Half;
+
+namespace DeFT.Kernels.Primitives;
+
+/// <summary>
+/// The C/D fragment of <c>mma.m16n8k16</c> with fp32 accumulators: a 16×8 tile spread over a warp. For lane l,
+/// g = l/4 and t = l%4: <see cref="C0"/>, <see cref="C1"/> are (row g, columns 2t, 2t+1) and
+/// <see cref="C2"/>, <see cref="C3"/> are (row g+8, columns 2t, 2t+1).
+/// </summary>
+public struct MmaAccumulator
+{
+    /// <summary>Row g, column 2t.</summary>
+    public float C0;
+    /// <summary>Row g, column 2t+1.</summary>
+    public float C1;
+    /// <summary>Row g+8, column 2t.</summary>
+    public float C2;
+    /// <summary>Row g+8, column 2t+1.</summary>
+    public float C3;
+
+    /// <summary>Multiplies the row-g elements by <paramref name="rowLow"/> and the row-g+8 elements by <paramref name="rowHigh"/>.</summary>
+    public void Scale(float rowLow, float rowHigh)
+    {
+        C0 *= rowLow;
+        C1 *= rowLow;
+        C2 *= rowHigh;
+        C3 *= rowHigh;
+    }
+}
+
+/// <summary>
+/// The A fragment of <c>mma.m16n8k16</c> (16×16 fp16, row-major), two fp16 per register with the lower column
+/// in the lower 16 bits. For lane l, g = l/4 and t = l%4: <see cref="A0"/> = (row g, columns 2t, 2t+1),
+/// <see cref="A1"/> = (row g+8, same columns), <see cref="A2"/> = (row g, columns 2t+8, 2t+9),
+/// <see cref="A3"/> = (row g+8, columns 2t+8, 2t+9).
+/// </summary>
+public struct MmaA
+{
+    /// <summary>Row g, columns 2t, 2t+1.</summary>
+    public uint A0;
+    /// <summary>Row g+8, columns 2t, 2t+1.</summary>
+    public uint A1;
+    /// <summary>Row g, columns 2t+8, 2t+9.</summary>
+    public uint A2;
+    /// <summary>Row g+8, columns 2t+8, 2t+9.</summary>
+    public uint A3;
+}
+
+/// <summary>
+/// The B fragment of <c>mma.m16n8k16</c> (16×8 fp16, "col"): for lane l, g = l/4, t = l%4, <see cref="B0"/> =
+/// (rows k = 2t, 2t+1; column n = g), <see cref="B1"/> = (rows 2t+8, 2t+9; column g); the lower k in the lower
+/// 16 bits. Eight bytes, so a shared-memory layout that keeps the two words adjacent loads it with one 64-bit load.
+/// </summary>
+public struct MmaB
+{
+    /// <summary>Rows 2t, 2t+1 of column g.</summary>
+    public uint B0;
+    /// <summary>Rows 2t+8, 2t+9 of column g.</summary>
+    public uint B1;
+}
+
+/// <summary>
+/// The operand slots of the inline <c>mma</c>: ILGPU passes every <see cref="CudaAsm.EmitRef{T0}"/> operand through
+/// a local-memory slot (ptxas promotes them to registers). A kernel declares one instance and hands it to every
+/// <see cref="Mma.MultiplyAdd"/> call, so all call sites share one 40-byte slot set instead of one each.
+/// </summary>
+public struct MmaOperands
+{
+    /// <summary>Accumulator slots.</summary>
+    public Ref<float> C0, C1, C2, C3;
+    /// <summary>A-fragment slots.</summary>
+    public Input<uint> A0, A1, A2, A3;
+    /// <summary>B-fragment slots.</summary>
+    public Input<uint> B0, B1;
+}
+
+/// <summary>
+/// Warp-level tensor-core product <c>D = A·B + C</c> with <c>mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32</c>.
+/// All 32 lanes of the warp must call it together (it is a warp-synchronous instruction).
+/// <para>
+/// Off CUDA (ILGPU's CPU accelerator) a C# fallback computes the same product from the same fragments: each lane
+/// gathers its quad's A rows and B column (two xor-shuffles), then the two B columns it needs (two shuffles), so
+/// tests on the CPU exercise the fragment layouts the kernel relies on.
+/// </para>
+/// </summary>
+public static class Mma
+{
+    private const string Instruction =
+        "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};";
+
+    /// <summary>
+    /// <paramref name="c"/> += <paramref name="a"/>·<paramref name="b"/> (fragments of this lane);
+    /// <paramref name="slots"/> are the kernel's shared operand slots.
+    /// </summary>
+    public static void MultiplyAdd(ref MmaOperands slots, ref MmaAccumulator c, in MmaA a, MmaB b)
+    {
+        uint b0 = b.B0, b1 = b.B1;
+        if (CudaAsm.IsSupported)
+        {
+            slots.C0.Value = c.C0;
+            slots.C1.Value = c.C1;
+            slots.C2.Value = c.C2;
+            slots.C3.Value = c.C3;
+            slots.A0.Value = a.A0;
+            slots.A1.Value = a.A1;
+            slots.A2.Value = a.A2;
+            slots.A3.Value = a.A3;
+            slots.B0.Value = b0;
+            slots.B1.Value = b1;
+            CudaAsm.EmitRef(Instruction, ref slots.C0, ref slots.C1, ref slots.C2, ref slots.C3,
+                ref slots.A0, ref slots.A1, ref slots.A2, ref slots.A3, ref slots.B0, ref slots.B1);
+            c.C0 = slots.C0.Value;
+            c.C1 = slots.C1.Value;
+            c.C2 = slots.C2.Value;
+            c.C3 = slots.C3.Value;
+        }
+        else
+        {
+            c = Fallback(c, a, b);
+        }
+    }
+
+    /// <summary>Packs two floats into fp16 pair (round to nearest), <paramref name="low"/> in the lower 16 bits.</summary>
+    public static uint Pack(float low, float high) =>
+        Interop.FloatAsInt((Half)low) | ((uint)Interop.FloatAsInt((Half)high) << 16);
+
+    // One lane's fragments, and the fragments of a quad (the four lanes of one g), in lane order.
+    private struct Lane
+    {
+        public uint A0, A1, A2, A3, B0, B1;
+    }
+
+    private struct LanePair
+    {
+        public Lane L0, L1;
+    }
+
+    private struct Quad
+    {
+        public LanePair P0, P1;
+    }
+
+    // Column g of B as held by quad g: (b0, b1) of its lanes t = 0..3.
+    private struct Column
+    {
+        public uint B00, B01, B10, B11, B20, B21, B30, B31;
+    }
+
+    // Not inlined: the PTX backend compiles this branch too (CudaAsm.IsSupported is only folded by ptxas), and one
+    // shared function keeps the kernels' PTX small. Values in and out, so no accumulator needs an address.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static MmaAccumulator Fallback(MmaAccumulator c, MmaA a, MmaB b)
+    {
+        int t = Warp.LaneIdx & 3;
+        var mine = new Lane { A0 = a.A0, A1 = a.A1, A2 = a.A2, A3 = a.A3, B0 = b.B0, B1 = b.B1 };
+        var other = Warp.ShuffleXor(mine, 1);
+        var pair = (t & 1) == 0 ? new LanePair { L0 = mine, L1 = other } : new LanePair { L0 = other, L1 = mine };
+        var otherPair = Warp.ShuffleXor(pair, 2);
+        var quad = (t & 2) == 0 ? new Quad { P0 = pair, P1 = otherPair } : new Quad { P0 = otherPair, P1 = pair };
+        var column = new Column
+        {
+            B00 = quad.P0.L0.B0, B01 = quad.P0.L0.B1,
+            B10 = quad.P0.L1.B0, B11 = quad.P0.L1.B1,
+            B20 = quad.P1.L0.B0, B21 = quad.P1.L0.B1,
+            B30 = quad.P1.L1.B0, B31 = quad.P1.L1.B1,
+        };
+        // This lane's output columns are 2t and 2t+1: B columns held by quads 2t and 2t+1.
+        var left = Warp.Shuffle(column, 8 * t);
+        var right = Warp.Shuffle(column, 8 * t + 4);
+        Lane q0 = quad.P0.L0, q1 = quad.P0.L1, q2 = quad.P1.L0, q3 = quad.P1.L1;
+        c.C0 += Dot(q0.A0, q0.A2, left.B00, left.B01) + Dot(q1.A0, q1.A2, left.B10, left.B11)
+            + Dot(q2.A0, q2.A2, left.B20, left.B21) + Dot(q3.A0, q3.A2, left.B30, left.B31);
+        c.C1 += Dot(q0.A0, q0.A2, right.B00, right.B01) + Dot(q1.A0, q1.A2, right.B10, right.B11)
+            + Dot(q2.A0, q2.A2, right.B20, right.B21) + Dot(q3.A0, q3.A2, right.B30, right.B31);
+        c.C2 += Dot(q0.A1, q0.A3, left.B00, left.B01) + Dot(q1.A1, q1.A3, left.B10, left.B11)
+            + Dot(q2.A1, q2.A3, left.B20, left.B21) + Dot(q3.A1, q3.A3, left.B30, left.B31);
+        c.C3 += Dot(q0.A1, q0.A3, right.B00, right.B01) + Dot(q1.A1, q1.A3, right.B10, right.B11)
+            + Dot(q2.A1, q2.A3, right.B20, right.B21) + Dot(q3.A1, q3.A3, right.B30, right.B31);
+        return c;
+    }
+
+    // Quad lane t' contributes k = 2t', 2t'+1 (from aLow, bLow) and k = 2t'+8, 2t'+9 (from aHigh, bHigh).
+    private static float Dot(uint aLow, uint aHigh, uint bLow, uint bHigh) =>
+        Lo(aLow) * Lo(bLow) + Hi(aLow) * Hi(bLow) + Lo(aHigh) * Lo(bHigh) + Hi(aHigh) * Hi(bHigh);
+
+    private static float Lo(uint word) => (float)Interop.IntAsFloat((ushort)(word & 0xFFFF));
+
+    private static float Hi(uint word) => (float)Interop.IntAsFloat((ushort)(word >> 16));
+}

@@ -1,0 +1,56 @@
+using ILGPU.Algorithms;
+
+namespace DeFT.Kernels.Primitives;
+
+/// <summary>
+/// Eight <see cref="MmaAccumulator"/> fragments side by side: a 16×64 fp32 tile held by a warp, fragment
+/// <c>Tj</c> covering columns <c>8j..8j+7</c>. Explicit fields rather than an array: ILGPU does not unroll
+/// loops, so an indexed per-lane array would live in local memory; fields accessed by name stay in registers.
+/// </summary>
+public struct MmaAccumulators8
+{
+    /// <summary>Columns 8j..8j+7 for j = 0..7.</summary>
+    public MmaAccumulator T0, T1, T2, T3, T4, T5, T6, T7;
+
+    /// <summary>Multiplies the lane's row-g elements by <paramref name="rowLow"/> and row-g+8 elements by <paramref name="rowHigh"/>.</summary>
+    public void Scale(float rowLow, float rowHigh)
+    {
+        T0.Scale(rowLow, rowHigh);
+        T1.Scale(rowLow, rowHigh);
+        T2.Scale(rowLow, rowHigh);
+        T3.Scale(rowLow, rowHigh);
+        T4.Scale(rowLow, rowHigh);
+        T5.Scale(rowLow, rowHigh);
+        T6.Scale(rowLow, rowHigh);
+        T7.Scale(rowLow, rowHigh);
+    }
+
+    /// <summary>Maximum of this lane's row-g elements (16 of the row's 64; combine a quad for the row).</summary>
+    public readonly float MaxLow() =>
+        XMath.Max(XMath.Max(XMath.Max(Max(T0.C0, T0.C1), Max(T1.C0, T1.C1)), XMath.Max(Max(T2.C0, T2.C1), Max(T3.C0, T3.C1))),
+            XMath.Max(XMath.Max(Max(T4.C0, T4.C1), Max(T5.C0, T5.C1)), XMath.Max(Max(T6.C0, T6.C1), Max(T7.C0, T7.C1))));
+
+    /// <summary>Maximum of this lane's row-g+8 elements.</summary>
+    public readonly float MaxHigh() =>
+        XMath.Max(XMath.Max(XMath.Max(Max(T0.C2, T0.C3), Max(T1.C2, T1.C3)), XMath.Max(Max(T2.C2, T2.C3), Max(T3.C2, T3.C3))),
+            XMath.Max(XMath.Max(Max(T4.C2, T4.C3), Max(T5.C2, T5.C3)), XMath.Max(Max(T6.C2, T6.C3), Max(T7.C2, T7.C3))));
+
+    private static float Max(float a, float b) => XMath.Max(a, b);
+}
+
+/// <summary>
+/// Eight <see cref="MmaA"/> fragments: a 16×128 fp16 A operand held by a warp, fragment <c>Kj</c> covering
+/// columns (the k dimension) <c>16j..16j+15</c>. Explicit fields for the reason given on <see cref="MmaAccumulators8"/>.
+/// </summary>
+public struct MmaA8
+{
+    /// <summary>Columns 16j..16j+15 for j = 0..7.</summary>
+    public MmaA K0, K1, K2, K3, K4, K5, K6, K7;
+}
+
+/// <summary>Two floats moved as one 64-bit access.</summary>
+public struct Float2
+{
+    /// <summary>Components.</summary>
+    public float X, Y;
+}
