@@ -15,4 +15,12 @@ public enum AttentionKernel
     /// warp-shuffle emulation of the instruction (slow; for tests).
     /// </summary>
     TensorCore,
+
+    /// <summary>
+    /// Chosen per plan at <see cref="TreeAttention.Upload"/> by <see cref="TreeAttention.ChooseKernel"/>: tensor cores
+    /// when the plan's work items share their KV among queries (compute-bound), the CUDA-core kernel when every KV
+    /// token is read for about one query (memory-bound: its 64 registers keep 8 groups per SM in flight against the
+    /// tensor-core kernel's 2). The default on CUDA devices.
+    /// </summary>
+    Auto,
 }

@@ -14,14 +14,18 @@ namespace DeFT.Kernels;
 /// constructor compiles (loads) the kernels once. Per decode step, <see cref="Upload"/> a host
 /// <see cref="AttentionPlan"/> into a <see cref="DevicePlan"/>; per layer, <see cref="Run"/> only validates
 /// shapes on the host and enqueues two kernels (no allocation, no upload, no kernel load). The plan's
-/// method (Flatten, Node or Sequence) decides the grouping; the same kernels run all three. The partial-attention
-/// kernel is chosen once, in the constructor (<see cref="AttentionKernel"/>): tensor cores by default on CUDA,
-/// the CUDA-core kernel elsewhere; both stay selectable so they can be compared.
+/// method (Adaptive, Flatten, Node or Sequence) decides the grouping; the same kernels run all of them. The
+/// partial-attention kernel (<see cref="AttentionKernel"/>) is fixed in the constructor or, with
+/// <see cref="AttentionKernel.Auto"/> (the default on CUDA), chosen per plan at upload.
 /// </summary>
 public sealed class TreeAttention
 {
-    private readonly Action<AcceleratorStream, KernelConfig, AttentionParams> partialKernel;
+    private readonly Action<AcceleratorStream, KernelConfig, AttentionParams>? cudaCoreKernel;
+    private readonly Action<AcceleratorStream, KernelConfig, AttentionParams>? tensorCoreKernel;
     private readonly Action<AcceleratorStream, KernelConfig, AttentionParams> mergeKernel;
+
+    /// <summary>Average queries per KV token read above which <see cref="AttentionKernel.Auto"/> picks tensor cores.</summary>
+    public const double TensorCoreSharingThreshold = 1.5;
 
     /// <summary>Head dimensions the kernels are built for.</summary>
     public static IReadOnlyList<int> SupportedHeadDims { get; } = new[] { 64, 128 };
@@ -38,7 +42,7 @@ public sealed class TreeAttention
         Heads = heads;
         Kernel = kernel ?? DefaultKernel(accelerator);
         if (!Enum.IsDefined(Kernel)) throw new ArgumentOutOfRangeException(nameof(kernel), Kernel, "Unknown attention kernel.");
-        (partialKernel, mergeKernel) = heads.HeadDim switch
+        (cudaCoreKernel, tensorCoreKernel, mergeKernel) = heads.HeadDim switch
         {
             64 => Load<HeadDim64>(accelerator, Kernel),
             128 => Load<HeadDim128>(accelerator, Kernel),
@@ -53,19 +57,35 @@ public sealed class TreeAttention
     /// <summary>The head configuration the kernels were built for.</summary>
     public HeadConfig Heads { get; }
 
-    /// <summary>The partial-attention kernel this instance runs.</summary>
+    /// <summary>The partial-attention kernel this instance runs (<see cref="AttentionKernel.Auto"/>: chosen per plan).</summary>
     public AttentionKernel Kernel { get; }
 
-    /// <summary>Rows (query × query head pairs) per thread-group task of <see cref="Kernel"/>; device plans cut work items by it.</summary>
-    public int RowsPerTask => Kernel == AttentionKernel.TensorCore ? TensorCoreAttentionKernel.RowsPerTask : PartialAttentionKernel.RowsPerTask;
+    /// <summary>Rows (query × query head pairs) per thread-group task of a concrete <paramref name="kernel"/>; device plans cut work items by it.</summary>
+    public static int RowsPerTask(AttentionKernel kernel) =>
+        kernel == AttentionKernel.TensorCore ? TensorCoreAttentionKernel.RowsPerTask : PartialAttentionKernel.RowsPerTask;
 
-    private int PartialGroupSize => Kernel == AttentionKernel.TensorCore ? TensorCoreAttentionKernel.GroupSize : PartialAttentionKernel.GroupSize;
-
-    /// <summary>The kernel used when none is named: <see cref="AttentionKernel.TensorCore"/> on CUDA, else <see cref="AttentionKernel.CudaCore"/>.</summary>
+    /// <summary>The kernel used when none is named: <see cref="AttentionKernel.Auto"/> on CUDA, else <see cref="AttentionKernel.CudaCore"/> (the tensor-core emulation on the CPU is slow).</summary>
     public static AttentionKernel DefaultKernel(Accelerator accelerator)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
-        return accelerator.AcceleratorType == AcceleratorType.Cuda ? AttentionKernel.TensorCore : AttentionKernel.CudaCore;
+        return accelerator.AcceleratorType == AcceleratorType.Cuda ? AttentionKernel.Auto : AttentionKernel.CudaCore;
+    }
+
+    /// <summary>
+    /// The concrete kernel <see cref="AttentionKernel.Auto"/> runs <paramref name="plan"/> with: tensor cores when its
+    /// work items compute more than <see cref="TensorCoreSharingThreshold"/> queries per KV token read on average,
+    /// the CUDA-core kernel otherwise (Sequence plans and trees without sharing are memory-bound).
+    /// </summary>
+    public static AttentionKernel ChooseKernel(AttentionPlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        long tokens = 0, pairs = 0;
+        foreach (var item in plan.Items)
+        {
+            tokens += item.TokenCount;
+            pairs += (long)item.TokenCount * item.QueryCount;
+        }
+        return pairs > TensorCoreSharingThreshold * tokens ? AttentionKernel.TensorCore : AttentionKernel.CudaCore;
     }
 
     /// <summary>Creates an empty device plan bound to this instance.</summary>
@@ -78,7 +98,8 @@ public sealed class TreeAttention
         ArgumentNullException.ThrowIfNull(plan);
         if (!ReferenceEquals(target.Owner, this))
             throw new ArgumentException("The device plan belongs to another TreeAttention instance.", nameof(target));
-        target.Upload(plan, stream ?? Accelerator.DefaultStream);
+        var kernel = Kernel == AttentionKernel.Auto ? ChooseKernel(plan) : Kernel;
+        target.Upload(plan, kernel, stream ?? Accelerator.DefaultStream);
     }
 
     /// <summary>
@@ -92,7 +113,10 @@ public sealed class TreeAttention
         var p = Prepare(plan, q, kv, output, lse);
         var s = stream ?? Accelerator.DefaultStream;
         var host = plan.Plan!;
-        partialKernel(s, new KernelConfig(plan.TaskCount * Heads.KvHeads, PartialGroupSize), p);
+        if (plan.Kernel == AttentionKernel.TensorCore)
+            tensorCoreKernel!(s, new KernelConfig(plan.TaskCount * Heads.KvHeads, TensorCoreAttentionKernel.GroupSize), p);
+        else
+            cudaCoreKernel!(s, new KernelConfig(plan.TaskCount * Heads.KvHeads, PartialAttentionKernel.GroupSize), p);
         int pairs = host.QueryCount * Heads.QueryHeads;
         mergeKernel(s, new KernelConfig((pairs + MergeKernel.PairsPerGroup - 1) / MergeKernel.PairsPerGroup, MergeKernel.GroupSize), p);
     }
@@ -139,10 +163,10 @@ public sealed class TreeAttention
             throw new ArgumentException($"{name} has {actual} elements; the plan and heads need {expected} ({shape}).", name);
     }
 
-    private static (Action<AcceleratorStream, KernelConfig, AttentionParams>, Action<AcceleratorStream, KernelConfig, AttentionParams>)
-        Load<TDim>(Accelerator accelerator, AttentionKernel kernel) where TDim : struct, IHeadDim =>
-        (kernel == AttentionKernel.TensorCore
-            ? accelerator.LoadKernel<AttentionParams>(TensorCoreAttentionKernel.Kernel<TDim>)
-            : accelerator.LoadKernel<AttentionParams>(PartialAttentionKernel.Kernel<TDim>),
+    /// <summary>Loads the partial kernels <paramref name="kernel"/> needs (both for Auto) and the merge kernel.</summary>
+    private static (Action<AcceleratorStream, KernelConfig, AttentionParams>?, Action<AcceleratorStream, KernelConfig, AttentionParams>?,
+        Action<AcceleratorStream, KernelConfig, AttentionParams>) Load<TDim>(Accelerator accelerator, AttentionKernel kernel) where TDim : struct, IHeadDim =>
+        (kernel != AttentionKernel.TensorCore ? accelerator.LoadKernel<AttentionParams>(PartialAttentionKernel.Kernel<TDim>) : null,
+         kernel != AttentionKernel.CudaCore ? accelerator.LoadKernel<AttentionParams>(TensorCoreAttentionKernel.Kernel<TDim>) : null,
          accelerator.LoadKernel<AttentionParams>(MergeKernel.Kernel<TDim>));
 }

@@ -23,7 +23,7 @@ public sealed class RunCommand : Command<RunCommand.Settings>
         public string[] Methods { get; init; } = Array.Empty<string>();
 
         [CommandOption("-k|--kernel <KERNEL>")]
-        [Description("Partial-attention kernel (repeatable): tensor-core, cuda-core. Default: tensor-core on a GPU, cuda-core on the CPU.")]
+        [Description("Partial-attention kernel (repeatable): auto, tensor-core, cuda-core. Default: auto on a GPU (chosen per plan), cuda-core on the CPU.")]
         public string[] Kernels { get; init; } = Array.Empty<string>();
 
         [CommandOption("--reps <N>")]

@@ -95,7 +95,7 @@ public sealed class MethodBenchmark
             records.Add(new RunRecord
             {
                 Workload = workload.Name, Hq = heads.QueryHeads, Hkv = heads.KvHeads, HeadDim = heads.HeadDim,
-                Method = Methods.NameOf(method), Kernel = KernelChoice.NameOf(attention.Kernel), Status = ok ? "ok" : "failed",
+                Method = Methods.NameOf(method), Kernel = KernelChoice.NameOf(attention.Kernel, devicePlan.Kernel), Status = ok ? "ok" : "failed",
                 MedianUs = times?.Median, P10Us = times?.P10, P90Us = times?.P90,
                 MemoryFloorUs = memoryFloor, ComputeFloorUs = computeFloor, FloorRatio = times?.Median / floor,
                 MaxAbsError = maxAbs, RelL2Error = relL2, CheckedQueries = reference.Indices.Length,

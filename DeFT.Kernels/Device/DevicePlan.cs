@@ -46,10 +46,13 @@ public sealed class DevicePlan : IDisposable
     /// <summary>Number of thread-group tasks per KV head in the partial-attention launch.</summary>
     public int TaskCount { get; private set; }
 
-    internal void Upload(AttentionPlan plan, AcceleratorStream stream)
+    /// <summary>The concrete partial-attention kernel this upload was cut for.</summary>
+    public AttentionKernel Kernel { get; private set; }
+
+    internal void Upload(AttentionPlan plan, AttentionKernel kernel, AcceleratorStream stream)
     {
         var heads = Owner.Heads;
-        int rowsPerTask = Owner.RowsPerTask;
+        int rowsPerTask = TreeAttention.RowsPerTask(kernel);
         taskScratch.Clear();
         var items = plan.Items;
         for (int i = 0; i < items.Length; i++)
@@ -68,6 +71,7 @@ public sealed class DevicePlan : IDisposable
         PartialLse.EnsureLength((long)plan.PartialCount * heads.QueryHeads);
         TaskCount = taskScratch.Count;
         Plan = plan;
+        Kernel = kernel;
     }
 
     /// <summary>Frees the device buffers.</summary>

@@ -98,7 +98,7 @@ public sealed class TensorCoreKernelTests(CpuAcceleratorFixture fixture)
     {
         var data = AttentionData.Random(heads, queries.Length, EdgeCaseTrees.SlotCount(tree), seed, magnitude);
         var attention = fixture.For(heads, AttentionKernel.TensorCore);
-        attention.RowsPerTask.Should().Be(64);
+        TreeAttention.RowsPerTask(attention.Kernel).Should().Be(64);
         var (output, lse) = KernelRunner.Run(attention, plan, data);
         var reference = ReferenceAttention.Compute(tree, queries, data);
         var (maxAbs, rel) = ErrorMetrics.Compare(output, reference.Output);
