@@ -89,8 +89,8 @@ public sealed class MethodBenchmark
                     options.Warmups, options.Reps, flush));
             }
             var stats = PlanStatistics.Compute(plan, heads);
-            double memoryFloor = (stats.UniqueKvBytes + stats.QueryBytes) / (options.BandwidthGBs * 1e3);
-            double? computeFloor = options.TensorTflops is double t ? stats.UsefulFlops / (t * 1e6) : null;
+            double memoryFloor = Floors.MemoryUs(stats, options.BandwidthGBs);
+            double? computeFloor = Floors.ComputeUs(stats, options.TensorTflops);
             double floor = Math.Max(memoryFloor, computeFloor ?? 0);
             records.Add(new RunRecord
             {

@@ -43,6 +43,7 @@ public static class ChartReport
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(ticks.ToArray());
         plot.Axes.Bottom.TickLabelStyle.Rotation = 45;
         plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleLeft;
+        plot.Axes.Bottom.MinimumSize = 170; // room for the rotated workload names
         var yTicks = Enumerable.Range(-1, 8).Select(e => new Tick(e, e >= 0 ? $"{Math.Pow(10, e):0} µs" : "0.1 µs")).ToArray();
         plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericManual(yTicks);
         plot.Axes.Left.Label.Text = "median time (log scale)";
