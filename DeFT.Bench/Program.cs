@@ -10,6 +10,7 @@ app.Configure(config =>
 {
     config.SetApplicationName("DeFT.Bench");
     config.AddCommand<RunCommand>("run").WithDescription("Time every method on the best accelerator (default command).");
+    config.AddCommand<DecodeCommand>("decode");
     config.AddCommand<PlanCommand>("plan");
     config.AddCommand<PtxCommand>("ptx");
     config.PropagateExceptions();

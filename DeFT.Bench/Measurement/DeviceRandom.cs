@@ -13,14 +13,26 @@ public sealed class DeviceRandom
 {
     private const int Threads = 1 << 18;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<Half>, uint> fill;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<Half>, ArrayView<int>, int, uint> fillRows;
 
-    /// <summary>Loads the fill kernel on <paramref name="accelerator"/>.</summary>
-    public DeviceRandom(Accelerator accelerator) =>
+    /// <summary>Loads the fill kernels on <paramref name="accelerator"/>.</summary>
+    public DeviceRandom(Accelerator accelerator)
+    {
         fill = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<Half>, uint>(FillKernel);
+        fillRows = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<Half>, ArrayView<int>, int, uint>(FillRowsKernel);
+    }
 
     /// <summary>Fills <paramref name="view"/> with the tensor of <paramref name="seed"/>.</summary>
     public void Fill(AcceleratorStream stream, ArrayView<Half> view, uint seed) =>
         fill(stream, (int)Math.Min(Threads, Math.Max(1, view.Length)), view, seed);
+
+    /// <summary>
+    /// Fills the rows <paramref name="rows"/> (row indices, e.g. KV-cache slots) of <paramref name="view"/>, a
+    /// tensor of rows of <paramref name="rowLength"/> elements, with the tensor of <paramref name="seed"/>: element
+    /// <c>i</c> of the view gets <c>Value(seed, i)</c>, like <see cref="Fill"/>; other rows are left alone.
+    /// </summary>
+    public void FillRows(AcceleratorStream stream, ArrayView<Half> view, ArrayView<int> rows, int rowLength, uint seed) =>
+        fillRows(stream, (int)Math.Min(Threads, Math.Max(1, rows.Length * rowLength)), view, rows, rowLength, seed);
 
     /// <summary>Element <paramref name="index"/> of the tensor of <paramref name="seed"/>.</summary>
     public static float Value(uint seed, long index)
@@ -37,5 +49,18 @@ public sealed class DeviceRandom
     {
         long stride = Grid.DimX * Group.DimX;
         for (long i = index; i < view.Length; i += stride) view[i] = (Half)Value(seed, i);
+    }
+
+    /// <summary>Grid-stride fill of listed rows: thread t writes elements t, t + threads, ... of the rows laid end to end.</summary>
+    private static void FillRowsKernel(Index1D index, ArrayView<Half> view, ArrayView<int> rows, int rowLength, uint seed)
+    {
+        long stride = Grid.DimX * Group.DimX;
+        long total = rows.Length * rowLength;
+        for (long i = index; i < total; i += stride)
+        {
+            long r = i / rowLength;
+            long at = (long)rows[r] * rowLength + (i - r * rowLength);
+            view[at] = (Half)Value(seed, at);
+        }
     }
 }

@@ -14,31 +14,44 @@ public sealed class SampledReference
 
     /// <summary>Computes the reference for up to <paramref name="samples"/> queries spread over the list (all when fewer).</summary>
     public SampledReference(DecodingTree tree, IReadOnlyList<TreeQuery> queries, HeadConfig heads, uint qSeed, uint kSeed, uint vSeed, int samples)
+        : this(tree, queries, heads, samples, index => DeviceRandom.Value(qSeed, index),
+            (slot, element) => DeviceRandom.Value(kSeed, (long)slot * heads.KvHeads * heads.HeadDim + element),
+            (slot, element) => DeviceRandom.Value(vSeed, (long)slot * heads.KvHeads * heads.HeadDim + element))
+    {
+    }
+
+    /// <summary>
+    /// Computes the reference for up to <paramref name="samples"/> queries with inputs given element by element:
+    /// <paramref name="query"/> of an index into Q <c>[queries, Hq, D]</c>, <paramref name="key"/> and
+    /// <paramref name="value"/> of a slot and an index into its row <c>[Hkv, D]</c>.
+    /// </summary>
+    public SampledReference(DecodingTree tree, IReadOnlyList<TreeQuery> queries, HeadConfig heads, int samples,
+        Func<long, float> query, Func<int, int, float> key, Func<int, int, float> value)
     {
         this.heads = heads;
         int n = queries.Count;
         Indices = n <= samples ? Enumerable.Range(0, n).ToArray()
             : Enumerable.Range(0, samples).Select(i => (int)((long)i * (n - 1) / (samples - 1))).Distinct().ToArray();
         int d = heads.HeadDim;
+        int row = heads.KvHeads * d;
         Output = new double[Indices.Length][];
         foreach (var (qi, k) in Indices.Select((q, k) => (q, k)))
         {
             var path = ReferenceAttention.PathSlots(tree, queries[qi]);
             // Compact K/V of this query's path: row j holds slot path[j] for every KV head.
-            var keys = new float[(long)path.Count * heads.KvHeads * d];
+            var keys = new float[(long)path.Count * row];
             var values = new float[keys.Length];
             for (int j = 0; j < path.Count; j++)
-                for (int e = 0; e < heads.KvHeads * d; e++)
+                for (int e = 0; e < row; e++)
                 {
-                    long source = (long)path[j] * heads.KvHeads * d + e;
-                    keys[(long)j * heads.KvHeads * d + e] = DeviceRandom.Value(kSeed, source);
-                    values[(long)j * heads.KvHeads * d + e] = DeviceRandom.Value(vSeed, source);
+                    keys[(long)j * row + e] = key(path[j], e);
+                    values[(long)j * row + e] = value(path[j], e);
                 }
             var result = new double[heads.QueryHeads * d];
             var q = new float[d];
             for (int h = 0; h < heads.QueryHeads; h++)
             {
-                for (int x = 0; x < d; x++) q[x] = DeviceRandom.Value(qSeed, ((long)qi * heads.QueryHeads + h) * d + x);
+                for (int x = 0; x < d; x++) q[x] = query(((long)qi * heads.QueryHeads + h) * d + x);
                 int kvh = h / heads.GroupSize;
                 var offsets = Enumerable.Range(0, path.Count).Select(j => ((long)j * heads.KvHeads + kvh) * d).ToArray();
                 SoftmaxAccumulator.Attend(q, offsets, keys, values, heads.Scale, result.AsSpan(h * d, d));

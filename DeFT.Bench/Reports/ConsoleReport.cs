@@ -20,4 +20,18 @@ public static class ConsoleReport
         foreach (var c in t.Columns.Skip(4)) c.RightAligned();
         return t;
     }
+
+    /// <summary>One row per (replay, method) of the <c>decode</c> command.</summary>
+    public static Table Table(IEnumerable<DecodeRecord> records)
+    {
+        var t = new Table().Border(TableBorder.Rounded);
+        t.AddColumns("workload", "steps", "method", "attention s", "plan s", "upload s", "launch s", "vs seq", "KV read GB", "max err", "check");
+        foreach (var r in records)
+            t.AddRow(Markup.Escape(r.Workload) + (r.Synthetic ? " (synthetic)" : ""), $"{r.Steps}", r.Method, $"{r.AttentionSeconds:F3}", $"{r.PlanSeconds:F3}",
+                $"{r.UploadSeconds:F3}", $"{r.LaunchSeconds:F3}", r.SpeedupVsSequence is double s ? $"{s:F2}×" : "",
+                $"{r.KvReadGB:F1}", $"{r.MaxAbsError:E1}", r.Status == "ok" ? "ok" : "[red]failed[/]");
+        foreach (var c in t.Columns.Skip(3).Take(7)) c.RightAligned();
+        t.Columns[1].RightAligned();
+        return t;
+    }
 }

@@ -30,17 +30,17 @@ public static class MedusaTree
     }
 
     /// <summary>
-    /// Builds prompt + token tree. Returns the tree, the node of the root candidate and the candidate
-    /// nodes in choice order (root candidate first); the queries are all candidates.
+    /// The candidates of the token tree of <paramref name="paths"/> in build order — the root candidate (the empty
+    /// path) first, then the choice paths by length, in file order within a length — and each candidate's parent
+    /// candidate (-1 for the root candidate, which hangs under the prompt). Throws <see cref="FormatException"/> for
+    /// an empty path, a path without its parent path, or a path given twice.
     /// </summary>
-    public static (DecodingTree Tree, int Prompt, int[] Candidates) Build(int promptTokens, IReadOnlyList<int[]> paths)
+    public static (int[][] Paths, int[] Parents) Candidates(IReadOnlyList<int[]> paths)
     {
-        var tree = new DecodingTree();
-        var slots = new SlotCounter();
-        int prompt = tree.AddRoot(slots.Take(promptTokens));
-        int rootToken = tree.Fork(prompt, slots.Take(1));
-        var byPath = new Dictionary<string, int> { [""] = rootToken };
-        var candidates = new List<int> { rootToken };
+        ArgumentNullException.ThrowIfNull(paths);
+        var ordered = new List<int[]> { Array.Empty<int>() };
+        var parents = new List<int> { -1 };
+        var byPath = new Dictionary<string, int> { [""] = 0 };
         // Parents first: shorter paths before longer ones, file order otherwise.
         foreach (var path in paths.OrderBy(p => p.Length))
         {
@@ -50,11 +50,27 @@ public static class MedusaTree
                 throw new FormatException($"Medusa choice [{string.Join(',', path)}] has no parent path [{parentKey}].");
             string key = string.Join(',', path);
             if (byPath.ContainsKey(key)) throw new FormatException($"Medusa choice [{key}] appears twice.");
-            int node = tree.Fork(parent, slots.Take(1));
-            byPath[key] = node;
-            candidates.Add(node);
+            byPath[key] = ordered.Count;
+            ordered.Add(path);
+            parents.Add(parent);
         }
-        return (tree, prompt, candidates.ToArray());
+        return (ordered.ToArray(), parents.ToArray());
+    }
+
+    /// <summary>
+    /// Builds prompt + token tree. Returns the tree, the prompt node and the candidate
+    /// nodes in choice order (root candidate first); the queries are all candidates.
+    /// </summary>
+    public static (DecodingTree Tree, int Prompt, int[] Candidates) Build(int promptTokens, IReadOnlyList<int[]> paths)
+    {
+        var (_, parents) = Candidates(paths);
+        var tree = new DecodingTree();
+        var slots = new SlotCounter();
+        int prompt = tree.AddRoot(slots.Take(promptTokens));
+        var candidates = new int[parents.Length];
+        for (int i = 0; i < candidates.Length; i++)
+            candidates[i] = tree.Fork(parents[i] < 0 ? prompt : candidates[parents[i]], slots.Take(1));
+        return (tree, prompt, candidates);
     }
 
     /// <summary>The workload: prompt of <paramref name="promptTokens"/> and the token tree of <paramref name="paths"/>.</summary>

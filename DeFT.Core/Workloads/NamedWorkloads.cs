@@ -6,8 +6,8 @@ public static class NamedWorkloads
     private static readonly string[] PatternSpecs =
         { "1,10_4096,416", "1,256_256,32", "1,4,16,64,256,1024_256,32,256,64,32,256", "256_4096" };
 
-    /// <summary>Per-depth candidate widths of the Medusa trees (data/README.md), used when the files are missing.</summary>
-    private static readonly Dictionary<int, int[]> MedusaWidths = new()
+    /// <summary>Per-depth candidate widths below the root candidate of the Medusa trees of each size (data/README.md), used when the files are missing.</summary>
+    public static IReadOnlyDictionary<int, int[]> MedusaWidths { get; } = new Dictionary<int, int[]>
     {
         [32] = new[] { 4, 8, 16, 3 }, [64] = new[] { 10, 28, 23, 2 },
         [128] = new[] { 5, 20, 80, 22 }, [256] = new[] { 6, 30, 150, 69 },

@@ -99,17 +99,6 @@ public class IncrementalPlanTests
         }
     }
 
-    /// <summary>The live structure rebuilt from a parent array in pre-order (same slots); node i of the new tree is pre-order node i.</summary>
-    private static (DecodingTree Tree, Dictionary<int, int> IdMap) Rebuild(DecodingTree tree)
-    {
-        var pre = tree.PreOrder();
-        var index = new Dictionary<int, int>();
-        for (int i = 0; i < pre.Length; i++) index[pre[i]] = i;
-        var parents = pre.Select(n => tree.Parent(n) < 0 ? -1 : index[tree.Parent(n)]).ToArray();
-        var slots = pre.Select(n => (IReadOnlyList<int>)tree.Slots(n).ToArray()).ToArray();
-        return (DecodingTree.FromParents(parents, slots), index);
-    }
-
     private static readonly PlannerOptions[] Options =
         { PlannerOptions.Default, new() { BlockTokens = 7, MaxQueriesPerItem = 3 }, new() { BlockTokens = 1, MaxQueriesPerItem = 64 } };
 
@@ -131,7 +120,7 @@ public class IncrementalPlanTests
         tree.NodeCount.Should().BeGreaterThan(9, $"the edits should leave a real tree behind (f{editor.Forks} a{editor.Appends} p{editor.Prunes} m{editor.Merges})");
         queries.Should().HaveCountGreaterThan(1);
 
-        var (fresh, map) = Rebuild(tree);
+        var (fresh, map) = TreeRebuild.FromPreOrder(tree);
         fresh.NodeCount.Should().Be(tree.NodeCount);
         fresh.TokenCount.Should().Be(tree.TokenCount);
         foreach (var (old, id) in map)
@@ -192,7 +181,7 @@ public class IncrementalPlanTests
         plan.ContentEquals(TreePlanner.Plan(tree, queries.Reverse().ToArray())).Should().BeFalse("the caller order differs");
 
         // Same shape, one visible slot renamed.
-        var renamed = Rebuild(tree);
+        var renamed = TreeRebuild.FromPreOrder(tree);
         int visibleSlot = plan.TokenSlots[0];
         var pre = renamed.Tree.PreOrder();
         var parents = pre.Select(n => renamed.Tree.Parent(n)).ToArray();
