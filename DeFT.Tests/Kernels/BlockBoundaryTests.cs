@@ -28,7 +28,7 @@ public sealed class BlockBoundaryTests(CpuAcceleratorFixture fixture, ITestOutpu
         // A spans two (four) blocks and B crosses one; Node cuts A into 2 (4) full chunks and B into 32+8 (16+16+8).
         // A is queried too (an internal node), so its tokens are shared by three queries.
         var tree = new DecodingTree();
-        var slots = new SlotPool(seed: 3);
+        var slots = new ScatteredSlots(seed: 3);
         int r = tree.AddRoot(slots.Take(32));
         int a = tree.Fork(r, slots.Take(64));
         int b = tree.Fork(a, slots.Take(40));

@@ -19,7 +19,7 @@ public sealed class SlotReuseTests(CpuAcceleratorFixture fixture, ITestOutputHel
         // used to own, in a different order. The KV data is fresh for the new tree: a kernel that read a stale
         // plan or mixed up slot order would see different keys and values.
         var tree = new DecodingTree();
-        var pool = new SlotPool(seed: 5, capacity: 128);
+        var pool = new ScatteredSlots(seed: 5, capacity: 128);
         int root = tree.AddRoot(pool.Take(24));
         int a = tree.Fork(root, pool.Take(20));
         tree.Fork(a, pool.Take(8));

@@ -40,7 +40,7 @@ public sealed class TreeShapeTests(CpuAcceleratorFixture fixture, ITestOutputHel
         // Root R (30) → A (0, internal) → {B (10), C (0)}; R → D (12) → E (0). A second root Z (0) → Y (8).
         // Queries with nothing of their own node visible still see their non-empty ancestors.
         var tree = new DecodingTree();
-        var slots = new SlotPool(seed: 7);
+        var slots = new ScatteredSlots(seed: 7);
         int r = tree.AddRoot(slots.Take(30));
         int a = tree.Fork(r, []);
         int b = tree.Fork(a, slots.Take(10));
@@ -104,7 +104,7 @@ public sealed class TreeShapeTests(CpuAcceleratorFixture fixture, ITestOutputHel
     {
         // A chain being verified: queries on X see 0, 1, 17 (twice), 32 and 40 of its tokens; a child Y below it.
         var tree = new DecodingTree();
-        var slots = new SlotPool(seed: 11);
+        var slots = new ScatteredSlots(seed: 11);
         int root = tree.AddRoot(slots.Take(20));
         int x = tree.Fork(root, slots.Take(40));
         int y = tree.Fork(x, slots.Take(10));

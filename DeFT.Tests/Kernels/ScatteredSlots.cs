@@ -1,12 +1,12 @@
 namespace DeFT.Tests.Kernels;
 
 /// <summary>Hands out KV-cache slots of <c>[0, capacity)</c> in a shuffled order, so trees built by hand have scattered slots.</summary>
-public sealed class SlotPool
+public sealed class ScatteredSlots
 {
     private readonly int[] order;
     private int next;
 
-    public SlotPool(int seed, int capacity = 256)
+    public ScatteredSlots(int seed, int capacity = 256)
     {
         var rng = new Random(seed);
         order = Enumerable.Range(0, capacity).OrderBy(_ => rng.Next()).ToArray();
