@@ -1,4 +1,5 @@
 using DeFT.Bench.Commands;
+using System.Text.Json;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -13,13 +14,14 @@ app.Configure(config =>
     config.AddCommand<DecodeCommand>("decode");
     config.AddCommand<PlanCommand>("plan");
     config.AddCommand<PtxCommand>("ptx");
+    config.AddCommand<ReportCommand>("report");
     config.PropagateExceptions();
 });
 try
 {
     return app.Run(args);
 }
-catch (Exception e) when (e is ArgumentException or FormatException or CommandParseException or CommandRuntimeException or NotSupportedException or IOException)
+catch (Exception e) when (e is ArgumentException or FormatException or CommandParseException or CommandRuntimeException or NotSupportedException or IOException or InvalidDataException or JsonException)
 {
     Console.Error.WriteLine($"error: {e.Message}");
     return 2;

@@ -102,6 +102,7 @@ public sealed class MethodBenchmark
                 KvBytesRead = stats.KvBytesRead, UniqueKvBytes = stats.UniqueKvBytes, PartialBytesWritten = stats.PartialBytesWritten,
                 WorkItems = stats.WorkItems, Flops = stats.Flops, PlanUs = planUs, UploadUs = uploadUs,
                 Device = options.Device, L2 = options.WarmL2 ? "warm" : "evicted", Synthetic = workload.Synthetic,
+                BandwidthGbs = options.BandwidthGBs, TensorTflops = options.TensorTflops,
             });
         }
         var baseline = records.FirstOrDefault(r => r.Method == Methods.NameOf(PlanMethod.Sequence) && r.MedianUs is not null);

@@ -22,6 +22,9 @@ public static class JsonReport
         File.WriteAllText(path, JsonSerializer.Serialize(value, Options));
     }
 
+    /// <summary>Reads a file written by <see cref="Write{T}"/>.</summary>
+    public static T? Read<T>(string path) => JsonSerializer.Deserialize<T>(File.ReadAllText(path), Options);
+
     /// <summary>Serialises <paramref name="value"/> to a string.</summary>
     public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Options);
 }

@@ -13,7 +13,7 @@ public static class MarkdownReport
         var sb = new StringBuilder();
         var device = records.Count > 0 ? records[0].Device : "?";
         var l2 = records.Count > 0 ? records[0].L2 : "?";
-        sb.AppendLine(inv, $"Device: **{device}**; copy bandwidth {bandwidthGBs:F0} GB/s; tensor cores {(tensorTflops is double t ? t.ToString("F0", inv) + " TFLOP/s" : "n/a")}; L2 {l2}.");
+        sb.AppendLine(inv, $"Device: **{device}**; copy bandwidth {(double.IsNaN(bandwidthGBs) ? "n/a" : bandwidthGBs.ToString("F0", inv) + " GB/s")}; tensor cores {(tensorTflops is double t ? t.ToString("F0", inv) + " TFLOP/s" : "n/a")}; L2 {l2}.");
         sb.AppendLine();
         sb.AppendLine("| workload | heads | method | kernel | median µs | p10–p90 µs | memory floor µs | compute floor µs | × floor | vs sequence | max abs err | KV read MB |");
         sb.AppendLine("|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");

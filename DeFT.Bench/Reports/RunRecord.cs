@@ -35,4 +35,8 @@ public sealed record RunRecord
     /// <summary>"evicted" (L2 flushed before each rep) or "warm".</summary>
     public required string L2 { get; init; }
     public required bool Synthetic { get; init; }
+    /// <summary>Measured copy bandwidth the memory floor used (GB/s).</summary>
+    public double? BandwidthGbs { get; init; }
+    /// <summary>Measured tensor-core rate the compute floor used (TFLOP/s).</summary>
+    public double? TensorTflops { get; init; }
 }
