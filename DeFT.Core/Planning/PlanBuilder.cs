@@ -17,6 +17,7 @@ internal sealed class PlanBuilder
     private readonly List<int>[] partialsByPosition;
     private int[] coverage = Array.Empty<int>();
     private int partialCount;
+    private long visiblePairs;
 
     public PlanBuilder(PlanMethod method, int[] slots, QueryRange[] visibility, int[] queryOrder, PlannerOptions options)
     {
@@ -57,6 +58,7 @@ internal sealed class PlanBuilder
             int a = Math.Max(visibility[t].Begin, queryBegin);
             int b = Math.Min(visibility[t].End, queryEnd);
             if (a >= b) continue;
+            visiblePairs += b - a;
             coverage[a - queryBegin]++;
             coverage[b - queryBegin]--;
         }
@@ -84,10 +86,6 @@ internal sealed class PlanBuilder
         var flat = new int[offsets[n]];
         for (int p = 0; p < n; p++) partialsByPosition[p].CopyTo(flat, offsets[queryOrder[p]]);
 
-        long visiblePairs = 0;
-        foreach (var item in items)
-            for (int t = item.TokenBegin; t < item.TokenEnd; t++)
-                visiblePairs += Math.Max(0, Math.Min(visibility[t].End, item.QueryEnd) - Math.Max(visibility[t].Begin, item.QueryBegin));
         return new AttentionPlan(method, slots, visibility, items.ToArray(), queryOrder, offsets, flat,
             partialCount, visiblePairs, uniqueTokens);
     }

@@ -71,29 +71,36 @@ public sealed class TreeLayout
         }
 
         // Flatten: token t of a node is seen by its own queries with visible length > t and by the whole subtree.
-        var slots = new List<int>((int)Math.Min(int.MaxValue, tree.TokenCount));
-        var vis = new List<QueryRange>(slots.Capacity);
+        // Kept tokens per node first, so the flat arrays are allocated once at their exact size.
+        var keep = new int[n];
+        int total = 0;
+        for (int i = 0; i < n; i++)
+        {
+            keep[i] = subtreeEnd[i] > ownEnd[i] ? tree.SlotSpan(PreOrder[i]).Length
+                : ownEnd[i] > ownBegin[i] ? this.queries[QueryOrder[ownEnd[i] - 1]].VisibleTokens : 0;
+            total += keep[i];
+        }
+        var slots = new int[total];
+        var vis = new QueryRange[total];
         nodeFlatBegin = new int[tree.NodeIdBound];
         nodeFlatEnd = new int[tree.NodeIdBound];
+        int at = 0;
         for (int i = 0; i < n; i++)
         {
             int node = PreOrder[i];
             var nodeSlots = tree.SlotSpan(node);
-            bool subtreeSees = subtreeEnd[i] > ownEnd[i];
-            int keep = subtreeSees ? nodeSlots.Length
-                : ownEnd[i] > ownBegin[i] ? this.queries[QueryOrder[ownEnd[i] - 1]].VisibleTokens : 0;
-            nodeFlatBegin[node] = slots.Count;
+            nodeFlatBegin[node] = at;
             int lo = ownBegin[i];
-            for (int t = 0; t < keep; t++)
+            for (int t = 0; t < keep[i]; t++)
             {
                 while (lo < ownEnd[i] && this.queries[QueryOrder[lo]].VisibleTokens <= t) lo++;
-                slots.Add(nodeSlots[t]);
-                vis.Add(new QueryRange(lo, subtreeEnd[i]));
+                slots[at] = nodeSlots[t];
+                vis[at++] = new QueryRange(lo, subtreeEnd[i]);
             }
-            nodeFlatEnd[node] = slots.Count;
+            nodeFlatEnd[node] = at;
         }
-        FlatSlots = slots.ToArray();
-        FlatVisibility = vis.ToArray();
+        FlatSlots = slots;
+        FlatVisibility = vis;
     }
 
     /// <summary>Number of queries.</summary>
