@@ -20,7 +20,7 @@ namespace DeFT.Bench.Commands;
 public sealed class DecodeCommand : Command<DecodeCommand.Settings>
 {
     /// <summary>Options of <c>decode</c>.</summary>
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : PlannerSettings
     {
         [CommandOption("-w|--workload <NAME>")]
         [Description("Replay family (repeatable): fewshot, reasoning, speculative. Default: all three.")]
@@ -58,32 +58,14 @@ public sealed class DecodeCommand : Command<DecodeCommand.Settings>
         [Description("Speculative token-tree sizes (repeatable): 32, 64, 128, 256. Default all four; 32 on the CPU.")]
         public int[] TreeSizes { get; init; } = Array.Empty<int>();
 
-        [CommandOption("--block-tokens <N>")]
-        [Description("Planner: largest KV block of a work item. Default 256.")]
-        [DefaultValue(256)]
-        public int BlockTokens { get; init; } = 256;
-
-        [CommandOption("--max-queries <N>")]
-        [Description("Planner: largest number of queries in a work item. Default 64.")]
-        [DefaultValue(64)]
-        public int MaxQueries { get; init; } = 64;
-
         [CommandOption("--samples <N>")]
         [Description("Queries of each replay's last step checked against the double-precision reference. Default 8.")]
         [DefaultValue(8)]
         public int Samples { get; init; } = 8;
 
-        [CommandOption("--data <DIR>")]
-        [Description("Folder of the real trees (speculative/, reasoning/). Default: shared/data found above the working directory.")]
-        public string? DataDirectory { get; init; }
-
         [CommandOption("--cpu")]
         [Description("Use the CPU accelerator even if a GPU is present.")]
         public bool Cpu { get; init; }
-
-        [CommandOption("--json <PATH>")]
-        [Description("Write the records as JSON.")]
-        public string? JsonPath { get; init; }
 
         [CommandOption("--md <PATH>")]
         [Description("Write Markdown tables (Table 4 layout and details).")]
@@ -115,7 +97,7 @@ public sealed class DecodeCommand : Command<DecodeCommand.Settings>
             settings.TreeSizes.Length > 0 ? settings.TreeSizes : gpu ? DecodeWorkloads.PaperTreeSizes : new[] { 32 },
             settings.DataDirectory);
         var options = new DecodeOptions(settings.Layers ?? (gpu ? 32 : 2), settings.Steps ?? (gpu ? null : 3), settings.Samples,
-            new PlannerOptions { BlockTokens = settings.BlockTokens, MaxQueriesPerItem = settings.MaxQueries }, accelerator.Name);
+            settings.PlannerOptions with { CostModel = PlanCostModel.For(heads) }, accelerator.Name);
         var methods = Setup.Methods.Parse(settings.Methods);
 
         if (!gpu)

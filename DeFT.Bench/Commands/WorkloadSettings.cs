@@ -4,8 +4,8 @@ using Spectre.Console.Cli;
 
 namespace DeFT.Bench.Commands;
 
-/// <summary>Options shared by the commands that take workloads and head configs.</summary>
-public class WorkloadSettings : CommandSettings
+/// <summary>Options of the commands that take named workloads, tree specs and head configs.</summary>
+public class WorkloadSettings : PlannerSettings
 {
     [CommandOption("-w|--workload <NAME>")]
     [Description("Named workload (repeatable): A_fewshot_b20, B_spec_P4k_T64, C_reason_sorting, D_pat_<spec>, ... Default: all named workloads.")]
@@ -23,25 +23,4 @@ public class WorkloadSettings : CommandSettings
     [Description("Head dimension. Default 128.")]
     [DefaultValue(128)]
     public int HeadDim { get; init; } = 128;
-
-    [CommandOption("--block-tokens <N>")]
-    [Description("Planner: largest KV block of a work item. Default 256.")]
-    [DefaultValue(256)]
-    public int BlockTokens { get; init; } = 256;
-
-    [CommandOption("--max-queries <N>")]
-    [Description("Planner: largest number of queries in a work item. Default 64.")]
-    [DefaultValue(64)]
-    public int MaxQueries { get; init; } = 64;
-
-    [CommandOption("--data <DIR>")]
-    [Description("Folder of the real trees (speculative/, reasoning/). Default: shared/data found above the working directory.")]
-    public string? DataDirectory { get; init; }
-
-    [CommandOption("--json <PATH>")]
-    [Description("Write the records as JSON.")]
-    public string? JsonPath { get; init; }
-
-    /// <summary>The planner options given.</summary>
-    public PlannerOptions PlannerOptions => new() { BlockTokens = BlockTokens, MaxQueriesPerItem = MaxQueries };
 }
