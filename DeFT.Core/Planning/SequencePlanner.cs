@@ -10,20 +10,27 @@ public static class SequencePlanner
     /// <summary>Plans <paramref name="layout"/>.</summary>
     public static AttentionPlan Plan(TreeLayout layout, PlannerOptions options)
     {
-        var slots = new List<int>();
-        var visibility = new List<QueryRange>();
+        var paths = new List<(int Begin, int End)>[layout.QueryCount];
         var pathBounds = new int[layout.QueryCount + 1];
         for (int p = 0; p < layout.QueryCount; p++)
         {
-            foreach (var (begin, end) in layout.PathRanges(p))
-                for (int t = begin; t < end; t++)
-                {
-                    slots.Add(layout.FlatSlots[t]);
-                    visibility.Add(new QueryRange(p, p + 1));
-                }
-            pathBounds[p + 1] = slots.Count;
+            paths[p] = layout.PathRanges(p);
+            pathBounds[p + 1] = pathBounds[p] + paths[p].Sum(r => r.End - r.Begin);
         }
-        var builder = new PlanBuilder(PlanMethod.Sequence, slots.ToArray(), visibility.ToArray(), layout.QueryOrder, options);
+        var slots = new int[pathBounds[^1]];
+        var visibility = new QueryRange[slots.Length];
+        var flat = layout.FlatSlots.AsSpan();
+        for (int p = 0; p < layout.QueryCount; p++)
+        {
+            int at = pathBounds[p];
+            foreach (var (begin, end) in paths[p])
+            {
+                flat[begin..end].CopyTo(slots.AsSpan(at));
+                at += end - begin;
+            }
+            visibility.AsSpan(pathBounds[p], at - pathBounds[p]).Fill(new QueryRange(p, p + 1));
+        }
+        var builder = new PlanBuilder(PlanMethod.Sequence, slots, visibility, layout.QueryOrder, options);
         for (int p = 0; p < layout.QueryCount; p++)
             for (int t = pathBounds[p]; t < pathBounds[p + 1]; t += options.BlockTokens)
                 builder.AddGroup(t, Math.Min(pathBounds[p + 1], t + options.BlockTokens));
