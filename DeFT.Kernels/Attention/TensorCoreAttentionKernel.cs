@@ -13,35 +13,42 @@ namespace DeFT.Kernels.Attention;
 /// <para>
 /// Grid: one group of <see cref="GroupSize"/> threads (4 warps) per (task, KV head), group index
 /// <c>task·Hkv + kvHead</c>; a task is up to <see cref="RowsPerTask"/> rows of one work item. Warp w owns task
-/// rows <c>16w..16w+15</c> (one m16 tile); lane l (g = l/4, t = l%4) holds rows <c>16w+g</c> and <c>16w+g+8</c>.
-/// A warp without a valid row skips the arithmetic but joins every barrier.
+/// rows <c>16w..16w+15</c> (one m16 tile); lane l (g = l/4, t = l%4) holds rows <c>16w+g</c> and <c>16w+g+8</c>,
+/// and of each 8-column fragment (S: tokens, O: dims) the columns 2t, 2t+1. All threads stage Q, K, V and masks;
+/// a warp without a valid row skips the arithmetic but joins every barrier.
 /// </para>
 /// <para>
-/// Per lane, all in registers (explicit fields, no indexed arrays): Q as A fragments for every k-step
-/// (<see cref="MmaA8"/>, D/16 used, kept for the whole task; Q is fp16 as given and the scores are scaled
-/// into the log2 domain in fp32 after the product); the score tile S = Q·Kᵀ of 64 tokens
-/// (<see cref="MmaAccumulators8"/>, 32 fp32); the output O (D/8 accumulator fragments, 64 fp32 at D = 128);
-/// running max and sum of its two rows. Per KV tile of <see cref="TileTokens"/> tokens: S from K B-fragments
-/// in shared memory; mask (skipped when every token of the tile is visible to every row of the task, decided
-/// with one <c>bar.red.and</c>); online softmax on the S fragments (row max over a quad with two xor-shuffles,
-/// exp2 in fp32; fully masked rows stay at −∞ without NaN); P converted to fp16 A fragments straight from the S
-/// accumulators (k-step s over tokens 16s..16s+15 takes a0/a1 from S tile 2s and a2/a3 from tile 2s+1); and
-/// O += P·V with V B-fragments from shared memory. About 32 (Q) + 32 (S) + 64 (O) + addresses ≈ 160–190
-/// registers per thread at D = 128, so two groups per SM.
+/// Per lane, in registers (explicit fields, no indexed arrays): the score tile S = Q·Kᵀ of the warp's 16 rows
+/// over <see cref="TileTokens"/> = 32 tokens (<see cref="MmaAccumulators4"/>, 16 fp32); the output O (D/8
+/// accumulator fragments, 64 fp32 at D = 128, for the whole task); running max and sum of its two rows. Q is not
+/// kept in registers: the group stages the task's 64 Q rows in shared memory once (fp16 as given; rows past the
+/// task are zero; the scores are scaled into the log2 domain in fp32 after the product) and each k-step loads its
+/// A fragment from there (two 64-bit loads) and uses it for all four S fragments (k-step outer, fragment inner).
+/// Per KV tile: S from K B-fragments in shared memory; mask (skipped when every token of the tile is visible to
+/// every row of the task, decided with one <c>bar.red.and</c>); online softmax on the S fragments (row max over a
+/// quad with two xor-shuffles, exp2 in fp32; fully masked rows stay at −∞ without NaN); P converted to fp16 A
+/// fragments straight from the S accumulators (k-step s over tokens 16s..16s+15 takes a0/a1 from S fragment 2s
+/// and a2/a3 from fragment 2s+1; two k-steps per tile); and O += P·V with V B-fragments from shared memory.
+/// Registers: 64 (O) + 16 (S) + one A fragment and its B fragments (4 + 8 per k-step) + addresses and softmax
+/// state, aimed at ≤ 168 per thread at D = 128 so three groups (12 warps) fit per SM (65536 / 384 = 170).
+/// The previous layout (64-token tiles, Q in registers) needed 207 (ptxas, H200): two groups per SM.
 /// </para>
 /// <para>
-/// Shared memory (sized for D ≤ 128): K tile, row-major by token, 64 rows × 72 words (18 KB); V tile transposed,
-/// dim-major, 128 rows × 40 words (20 KB); token masks 512 B — 38.5 KB. Within each 8-word (16 fp16) block of a
-/// row the words are stored in the order 0,4,1,5,2,6,3,7, so a lane's B fragment (words t and t+4 of a block) is
-/// one aligned 64-bit load; row strides of 72 and 40 words (≡ 8 mod 32) make those loads conflict-free.
-/// K and V come from global memory in 128-bit loads with 64-bit offsets. The only local memory is the 40-byte
+/// Shared memory (sized for D ≤ 128), 40 192 B = 39.25 KB of the 48 KB a group may use: K tile, row-major by token,
+/// 32 rows × 72 words (9 216 B); V tile transposed, dim-major, 128 rows × 24 words (12 288 B); Q, row-major by
+/// task row, 64 rows × 72 words (18 432 B); token masks 32 × 8 B (256 B). Within each 8-word (16 fp16) block of a
+/// K, V or Q row the words are stored in the order 0,4,1,5,2,6,3,7, so a lane's B fragment (words t and t+4 of a
+/// block) and each half of its Q A fragment (row g or g+8, words t and t+4) are one aligned 64-bit load. Row
+/// strides of 72 and 24 words (odd multiples of 8: the four quads of a half-warp land on distinct 8-bank groups)
+/// make those loads conflict-free. K and V come from global memory in 128-bit loads with 64-bit offsets; Q in
+/// 16-bit loads (no alignment assumed), once per task. The only local memory is the 40-byte
 /// <see cref="MmaOperands"/> slot set that ILGPU's inline asm needs (ptxas promotes it to registers).
 /// </para>
 /// <para>
-/// Known limits (not yet measured on a GPU): one tile buffer, so a group's global loads do not overlap its own
-/// arithmetic (two or more groups per SM hide each other's); each B fragment read from shared memory feeds one
-/// mma (16 rows per warp), so shared-memory bandwidth is of the order of the mma rate. Next steps if profiles
-/// say so: <c>cp.async</c> double buffering (needs 32-token tiles within 48 KB), 32 rows per warp.
+/// Known limits: one tile buffer, so a group's global loads do not overlap its own arithmetic (the other groups
+/// of the SM hide them); each B fragment read from shared memory feeds one mma (16 rows per warp), and each Q
+/// A fragment is re-read from shared memory per tile, so shared-memory traffic is of the order of the mma rate.
+/// Next steps if profiles say so: <c>cp.async</c> double buffering, 32 rows per warp.
 /// </para>
 /// <para>
 /// Output as in <see cref="PartialAttentionKernel"/>: a row whose query has a single partial writes the final
@@ -61,13 +68,16 @@ public static class TensorCoreAttentionKernel
     public const int MaxHeadDim = 128;
 
     /// <summary>KV tokens per shared-memory tile.</summary>
-    public const int TileTokens = 64;
+    public const int TileTokens = 32;
 
     /// <summary>K tile row stride in 32-bit words (D/2 used; ≡ 8 mod 32).</summary>
     private const int KStride = MaxHeadDim / 2 + 8;
 
-    /// <summary>Transposed V tile row stride in 32-bit words (TileTokens/2 used; ≡ 8 mod 32).</summary>
+    /// <summary>Transposed V tile row stride in 32-bit words (TileTokens/2 = 16 used; 24, an odd multiple of 8).</summary>
     private const int VStride = TileTokens / 2 + 8;
+
+    /// <summary>Q row stride in 32-bit words (D/2 used, interleaved like K; ≡ 8 mod 32).</summary>
+    private const int QStride = MaxHeadDim / 2 + 8;
 
     private const float Ln2 = 0.693147180559945309f;
 
@@ -77,6 +87,7 @@ public static class TensorCoreAttentionKernel
         int dim = default(TDim).Value;
         var kTile = SharedMemory.Allocate<uint>(TileTokens * KStride);
         var vTile = SharedMemory.Allocate<uint>(MaxHeadDim * VStride);
+        var qTile = SharedMemory.Allocate<uint>(RowsPerTask * QStride);
         var masks = SharedMemory.Allocate<QueryRange>(TileTokens);
 
         int tid = Group.IdxX;
@@ -99,24 +110,21 @@ public static class TensorCoreAttentionKernel
         int posLow = rowLow < rowCount ? item.QueryBegin + (task.RowBegin + rowLow) / group : -1;
         int posHigh = rowHigh < rowCount ? item.QueryBegin + (task.RowBegin + rowHigh) / group : -1;
 
-        // Q A-fragments for all k-steps; rows past the task are zero.
-        var q = default(MmaA8);
-        if (warpActive)
+        // Q rows of the task into shared memory (fp16, blocks of 8 words interleaved like K); rows past the task are
+        // zero. Read only after the first barrier of the tile loop (an item without tokens reads none).
+        int wordsPerRow = dim / 2;
+        for (int i = tid; i < RowsPerTask * wordsPerRow; i += GroupSize)
         {
-            long qLow = QRow(p, posLow, task.RowBegin + rowLow, kvHead, group, dim);
-            long qHigh = QRow(p, posHigh, task.RowBegin + rowHigh, kvHead, group, dim);
-            int col = 2 * t;
-            LoadQ(ref q.K0, p.Q, qLow, qHigh, col);
-            LoadQ(ref q.K1, p.Q, qLow, qHigh, col + 16);
-            LoadQ(ref q.K2, p.Q, qLow, qHigh, col + 32);
-            LoadQ(ref q.K3, p.Q, qLow, qHigh, col + 48);
-            if (dim > 64)
+            int r = i / wordsPerRow;
+            int w = i - r * wordsPerRow;
+            uint bits = 0u;
+            if (r < rowCount)
             {
-                LoadQ(ref q.K4, p.Q, qLow, qHigh, col + 64);
-                LoadQ(ref q.K5, p.Q, qLow, qHigh, col + 80);
-                LoadQ(ref q.K6, p.Q, qLow, qHigh, col + 96);
-                LoadQ(ref q.K7, p.Q, qLow, qHigh, col + 112);
+                int row = task.RowBegin + r;
+                long at = QRow(p, item.QueryBegin + row / group, row, kvHead, group, dim);
+                bits = PairBits(p.Q, at + 2 * w);
             }
+            qTile[r * QStride + (w & ~7) + Interleave(w & 7)] = bits;
         }
 
         var oLow = default(MmaAccumulators8);  // output dims 0..63
@@ -130,14 +138,18 @@ public static class TensorCoreAttentionKernel
         var kTile16 = kTile.Cast<Vec16>();
         var kTileB = kTile.Cast<MmaB>();
         var vTileB = vTile.Cast<MmaB>();
+        var qTileB = qTile.Cast<MmaB>();
         int chunksPerRow = dim / 8;
         int blocksPerRow = dim / 16;
-        // This lane's B fragments: K row (token) 8j+g, V row (dim) 8j+g; the lane's MmaB within a block is t.
-        // Per-lane views, so every fragment load below is this base plus a constant (folded into the load).
+        // This lane's B fragments: K row (token) 8j+g, V row (dim) 8j+g; the lane's MmaB within a block is t. Its
+        // A fragments of Q: rows 16w+g and 16w+g+8, MmaB t of each block. Per-lane views, so every fragment load
+        // below is this base plus a constant (folded into the load).
         int kAt = g * (KStride / 2) + t;
         int vAt = g * (VStride / 2) + t;
+        int qAt = rowLow * (QStride / 2) + t;
         var kLane = kTileB.SubView(kAt, kTileB.Length - kAt);
         var vLane = vTileB.SubView(vAt, vTileB.Length - vAt);
+        var qLane = qTileB.SubView(qAt, qTileB.Length - qAt);
         var maskLane = masks.SubView(2 * t, TileTokens - 2 * t);
 
         for (int tile = item.TokenBegin; tile < item.TokenEnd; tile += TileTokens)
@@ -183,10 +195,12 @@ public static class TensorCoreAttentionKernel
             }
 
             // V, transposed: thread → (token pair, 8-dim chunk); word (d, pair) = (V[2·pair][d], V[2·pair+1][d]).
+            // 16 pairs per tile, so a warp covers two chunks: the odd chunk (lanes 16..31) stores its dim rows
+            // rotated by two (rows 2..7, then 0..1), which puts its words 16 banks away from the even chunk's.
             for (int u = tid; u < TileTokens / 2 * chunksPerRow; u += GroupSize)
             {
-                int pair = u % 32;
-                int chunk = u / 32;
+                int pair = u % (TileTokens / 2);
+                int chunk = u / (TileTokens / 2);
                 Vec16 a = default, b = default;
                 int j = 2 * pair;
                 if (j < count)
@@ -194,20 +208,23 @@ public static class TensorCoreAttentionKernel
                     a = v16[((long)p.TokenSlots[tile + j] * p.KvHeads + kvHead) * chunksPerRow + chunk];
                     if (j + 1 < count) b = v16[((long)p.TokenSlots[tile + j + 1] * p.KvHeads + kvHead) * chunksPerRow + chunk];
                 }
+                bool odd = (chunk & 1) != 0;
                 int column = (pair & ~7) + Interleave(pair & 7);
-                int at = 8 * chunk * VStride + column;
-                StoreTransposed(vTile, at, (uint)a.X, (uint)b.X);
-                StoreTransposed(vTile, at + 2 * VStride, (uint)a.Y, (uint)b.Y);
-                StoreTransposed(vTile, at + 4 * VStride, (uint)a.Z, (uint)b.Z);
-                StoreTransposed(vTile, at + 6 * VStride, (uint)a.W, (uint)b.W);
+                int at = 8 * chunk * VStride + column + (odd ? 2 * VStride : 0);
+                var ar = odd ? new Vec16 { X = a.Y, Y = a.Z, Z = a.W, W = a.X } : a;
+                var br = odd ? new Vec16 { X = b.Y, Y = b.Z, Z = b.W, W = b.X } : b;
+                StoreTransposed(vTile, at, (uint)ar.X, (uint)br.X);
+                StoreTransposed(vTile, at + 2 * VStride, (uint)ar.Y, (uint)br.Y);
+                StoreTransposed(vTile, at + 4 * VStride, (uint)ar.Z, (uint)br.Z);
+                StoreTransposed(vTile, odd ? at - 2 * VStride : at + 6 * VStride, (uint)ar.W, (uint)br.W);
             }
 
             bool unmasked = Group.BarrierAnd(visibleToAll);
             if (!warpActive) continue;
 
             // S = Q·Kᵀ (log2 domain after scaling), then the mask.
-            var scores = default(MmaAccumulators8);
-            Scores<TDim>(ref slots, ref scores, ref q, kLane);
+            var scores = default(MmaAccumulators4);
+            Scores<TDim>(ref slots, ref scores, qLane, kLane);
             if (unmasked) scores.Scale(p.ScaleLog2, p.ScaleLog2);
             else MaskAll(ref scores, maskLane, posLow, posHigh, p.ScaleLog2);
 
@@ -229,11 +246,9 @@ public static class TensorCoreAttentionKernel
             oLow.Scale(correctionLow, correctionHigh);
             if (dim > 64) oHigh.Scale(correctionLow, correctionHigh);
 
-            // O += P·V, P as fp16 A fragments straight from the score accumulators.
+            // O += P·V (two k-steps of 16 tokens), P as fp16 A fragments straight from the score accumulators.
             Values<TDim>(ref slots, ref oLow, ref oHigh, PFragment(scores.T0, scores.T1), vLane, 0);
             Values<TDim>(ref slots, ref oLow, ref oHigh, PFragment(scores.T2, scores.T3), vLane, 4);
-            Values<TDim>(ref slots, ref oLow, ref oHigh, PFragment(scores.T4, scores.T5), vLane, 8);
-            Values<TDim>(ref slots, ref oLow, ref oHigh, PFragment(scores.T6, scores.T7), vLane, 12);
         }
 
         // Row sums over the quad, then each valid row that saw a token writes its result.
@@ -254,15 +269,6 @@ public static class TensorCoreAttentionKernel
         return ((long)query * p.QueryHeads + head) * dim;
     }
 
-    // A fragment of Q for the k-step whose lane columns start at col (= 16·ks + 2t); 16-bit loads, no alignment needed.
-    private static void LoadQ(ref MmaA a, ArrayView<Half> q, long low, long high, int col)
-    {
-        a.A0 = low < 0 ? 0u : PairBits(q, low + col);
-        a.A1 = high < 0 ? 0u : PairBits(q, high + col);
-        a.A2 = low < 0 ? 0u : PairBits(q, low + col + 8);
-        a.A3 = high < 0 ? 0u : PairBits(q, high + col + 8);
-    }
-
     private static uint PairBits(ArrayView<Half> view, long at) =>
         Interop.FloatAsInt(view[at]) | ((uint)Interop.FloatAsInt(view[at + 1]) << 16);
 
@@ -276,51 +282,48 @@ public static class TensorCoreAttentionKernel
         vTile[at + VStride] = (a >> 16) | (b & 0xFFFF0000u);
     }
 
-    // S tile (64 tokens) of the warp's 16 rows: fragment j = tokens 8j..8j+7. `k` is the lane's view of the K tile.
-    private static void Scores<TDim>(ref MmaOperands slots, ref MmaAccumulators8 s, ref MmaA8 q, ArrayView<MmaB> k)
-        where TDim : struct, IHeadDim
-    {
-        const int Step = 8 * KStride / 2;
-        ScoreTile<TDim>(ref slots, ref s.T0, ref q, k, 0);
-        ScoreTile<TDim>(ref slots, ref s.T1, ref q, k, Step);
-        ScoreTile<TDim>(ref slots, ref s.T2, ref q, k, 2 * Step);
-        ScoreTile<TDim>(ref slots, ref s.T3, ref q, k, 3 * Step);
-        ScoreTile<TDim>(ref slots, ref s.T4, ref q, k, 4 * Step);
-        ScoreTile<TDim>(ref slots, ref s.T5, ref q, k, 5 * Step);
-        ScoreTile<TDim>(ref slots, ref s.T6, ref q, k, 6 * Step);
-        ScoreTile<TDim>(ref slots, ref s.T7, ref q, k, 7 * Step);
-    }
-
-    // One 16×8 score fragment over all k-steps (16 dims each: 4 MmaB per K row block).
-    private static void ScoreTile<TDim>(ref MmaOperands slots, ref MmaAccumulator s, ref MmaA8 q, ArrayView<MmaB> k, int at)
+    // S tile (32 tokens) of the warp's 16 rows: fragment j = tokens 8j..8j+7. k-step outer: each Q A fragment is
+    // loaded from shared memory once and feeds the four fragments. `q` and `k` are the lane's views of the Q and K tiles.
+    private static void Scores<TDim>(ref MmaOperands slots, ref MmaAccumulators4 s, ArrayView<MmaB> q, ArrayView<MmaB> k)
         where TDim : struct, IHeadDim
     {
         s = default;
-        Mma.MultiplyAdd(ref slots, ref s, q.K0, k[at]);
-        Mma.MultiplyAdd(ref slots, ref s, q.K1, k[at + 4]);
-        Mma.MultiplyAdd(ref slots, ref s, q.K2, k[at + 8]);
-        Mma.MultiplyAdd(ref slots, ref s, q.K3, k[at + 12]);
+        ScoreStep(ref slots, ref s, q, k, 0);
+        ScoreStep(ref slots, ref s, q, k, 1);
+        ScoreStep(ref slots, ref s, q, k, 2);
+        ScoreStep(ref slots, ref s, q, k, 3);
         if (default(TDim).Value > 64)
         {
-            Mma.MultiplyAdd(ref slots, ref s, q.K4, k[at + 16]);
-            Mma.MultiplyAdd(ref slots, ref s, q.K5, k[at + 20]);
-            Mma.MultiplyAdd(ref slots, ref s, q.K6, k[at + 24]);
-            Mma.MultiplyAdd(ref slots, ref s, q.K7, k[at + 28]);
+            ScoreStep(ref slots, ref s, q, k, 4);
+            ScoreStep(ref slots, ref s, q, k, 5);
+            ScoreStep(ref slots, ref s, q, k, 6);
+            ScoreStep(ref slots, ref s, q, k, 7);
         }
+    }
+
+    // k-step `step` (dims 16·step..16·step+15) of the four score fragments: block `step` of Q rows g, g+8 and of
+    // K rows (tokens) 8j+g, j = 0..3 (4 MmaB per block).
+    private static void ScoreStep(ref MmaOperands slots, ref MmaAccumulators4 s, ArrayView<MmaB> q, ArrayView<MmaB> k, int step)
+    {
+        const int Step = 8 * KStride / 2;
+        int at = 4 * step;
+        var low = q[at];                      // row g: words t, t+4 of the block
+        var high = q[at + 8 * QStride / 2];   // row g+8
+        var a = new MmaA { A0 = low.B0, A1 = high.B0, A2 = low.B1, A3 = high.B1 };
+        Mma.MultiplyAdd(ref slots, ref s.T0, a, k[at]);
+        Mma.MultiplyAdd(ref slots, ref s.T1, a, k[at + Step]);
+        Mma.MultiplyAdd(ref slots, ref s.T2, a, k[at + 2 * Step]);
+        Mma.MultiplyAdd(ref slots, ref s.T3, a, k[at + 3 * Step]);
     }
 
     // Scales visible scores into the log2 domain and sets the others to −∞. `masks` is the lane's view (from token
     // 2t): fragment j covers tokens 8j + 2t and 8j + 2t + 1.
-    private static void MaskAll(ref MmaAccumulators8 s, ArrayView<QueryRange> masks, int posLow, int posHigh, float scale)
+    private static void MaskAll(ref MmaAccumulators4 s, ArrayView<QueryRange> masks, int posLow, int posHigh, float scale)
     {
         Mask(ref s.T0, masks, 0, posLow, posHigh, scale);
         Mask(ref s.T1, masks, 8, posLow, posHigh, scale);
         Mask(ref s.T2, masks, 16, posLow, posHigh, scale);
         Mask(ref s.T3, masks, 24, posLow, posHigh, scale);
-        Mask(ref s.T4, masks, 32, posLow, posHigh, scale);
-        Mask(ref s.T5, masks, 40, posLow, posHigh, scale);
-        Mask(ref s.T6, masks, 48, posLow, posHigh, scale);
-        Mask(ref s.T7, masks, 56, posLow, posHigh, scale);
     }
 
     private static void Mask(ref MmaAccumulator s, ArrayView<QueryRange> masks, int token, int posLow, int posHigh, float scale)
@@ -334,16 +337,12 @@ public static class TensorCoreAttentionKernel
     }
 
     // Scores → probabilities 2^(s − base) in place; adds this lane's share to the row sums.
-    private static void ExpAll(ref MmaAccumulators8 s, float baseLow, float baseHigh, ref float sumLow, ref float sumHigh)
+    private static void ExpAll(ref MmaAccumulators4 s, float baseLow, float baseHigh, ref float sumLow, ref float sumHigh)
     {
         Exp(ref s.T0, baseLow, baseHigh, ref sumLow, ref sumHigh);
         Exp(ref s.T1, baseLow, baseHigh, ref sumLow, ref sumHigh);
         Exp(ref s.T2, baseLow, baseHigh, ref sumLow, ref sumHigh);
         Exp(ref s.T3, baseLow, baseHigh, ref sumLow, ref sumHigh);
-        Exp(ref s.T4, baseLow, baseHigh, ref sumLow, ref sumHigh);
-        Exp(ref s.T5, baseLow, baseHigh, ref sumLow, ref sumHigh);
-        Exp(ref s.T6, baseLow, baseHigh, ref sumLow, ref sumHigh);
-        Exp(ref s.T7, baseLow, baseHigh, ref sumLow, ref sumHigh);
     }
 
     private static void Exp(ref MmaAccumulator s, float baseLow, float baseHigh, ref float sumLow, ref float sumHigh)

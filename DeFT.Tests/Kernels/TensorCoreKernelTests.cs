@@ -62,7 +62,7 @@ public sealed class TensorCoreKernelTests(CpuAcceleratorFixture fixture)
     [Fact]
     public void Online_softmax_across_several_tiles_with_large_logits()
     {
-        // 150 + 2 × 30 tokens in one block: four tiles (the last one partial), large logits.
+        // 150 + 2 × 30 tokens in one block: seven 32-token tiles (the last one partial), large logits.
         var w = TreeSpec.Build("1,2_150,30");
         Check(w.Tree, w.Queries, new HeadConfig(4, 2, 128), PlanMethod.Flatten, blockTokens: 256, seed: 9, magnitude: 4f);
     }
