@@ -14,8 +14,8 @@ public static class AdaptivePlanner
     /// <summary>Plans <paramref name="layout"/>.</summary>
     public static AttentionPlan Plan(TreeLayout layout, PlannerOptions options)
     {
-        var builder = new PlanBuilder(PlanMethod.Adaptive, layout.FlatSlots, layout.FlatVisibility, layout.QueryOrder, options);
-        var visibility = layout.FlatVisibility;
+        var builder = new PlanBuilder(PlanMethod.Adaptive, layout.FlatSlotsArray, layout.FlatVisibilityArray, layout.QueryOrderArray, options);
+        var visibility = layout.FlatVisibilityArray;
         var model = options.CostModel;
         int block = options.BlockTokens;
         int curBegin = 0, curEnd = 0, curLo = 0, curHi = 0;

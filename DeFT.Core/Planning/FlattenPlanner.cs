@@ -11,7 +11,7 @@ public static class FlattenPlanner
     public static AttentionPlan Plan(TreeLayout layout, PlannerOptions options)
     {
         int n = layout.FlatSlots.Length;
-        var builder = new PlanBuilder(PlanMethod.Flatten, layout.FlatSlots, layout.FlatVisibility, layout.QueryOrder, options);
+        var builder = new PlanBuilder(PlanMethod.Flatten, layout.FlatSlotsArray, layout.FlatVisibilityArray, layout.QueryOrderArray, options);
         int blocks = (int)Math.Max(1, ((long)n + options.BlockTokens - 1) / options.BlockTokens);
         for (int b = 0; b < blocks; b++)
             builder.AddGroup((int)((long)b * n / blocks), (int)((long)(b + 1) * n / blocks));

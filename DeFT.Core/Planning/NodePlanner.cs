@@ -9,7 +9,7 @@ public static class NodePlanner
     /// <summary>Plans <paramref name="layout"/>.</summary>
     public static AttentionPlan Plan(TreeLayout layout, PlannerOptions options)
     {
-        var builder = new PlanBuilder(PlanMethod.Node, layout.FlatSlots, layout.FlatVisibility, layout.QueryOrder, options);
+        var builder = new PlanBuilder(PlanMethod.Node, layout.FlatSlotsArray, layout.FlatVisibilityArray, layout.QueryOrderArray, options);
         foreach (int node in layout.PreOrder)
         {
             var (begin, end) = layout.NodeFlatRange(node);

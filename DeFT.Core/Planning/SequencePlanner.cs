@@ -19,7 +19,7 @@ public static class SequencePlanner
         }
         var slots = new int[pathBounds[^1]];
         var visibility = new QueryRange[slots.Length];
-        var flat = layout.FlatSlots.AsSpan();
+        var flat = layout.FlatSlots;
         for (int p = 0; p < layout.QueryCount; p++)
         {
             int at = pathBounds[p];
@@ -30,7 +30,7 @@ public static class SequencePlanner
             }
             visibility.AsSpan(pathBounds[p], at - pathBounds[p]).Fill(new QueryRange(p, p + 1));
         }
-        var builder = new PlanBuilder(PlanMethod.Sequence, slots, visibility, layout.QueryOrder, options);
+        var builder = new PlanBuilder(PlanMethod.Sequence, slots, visibility, layout.QueryOrderArray, options);
         for (int p = 0; p < layout.QueryCount; p++)
             for (int t = pathBounds[p]; t < pathBounds[p + 1]; t += options.BlockTokens)
                 builder.AddGroup(t, Math.Min(pathBounds[p + 1], t + options.BlockTokens));

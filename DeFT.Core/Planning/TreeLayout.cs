@@ -15,14 +15,19 @@ public sealed class TreeLayout
     private readonly int[] nodeFlatBegin;
     private readonly int[] nodeFlatEnd;
 
+    // Plans share these arrays, so they are exposed read-only.
+    internal readonly int[] QueryOrderArray;
+    internal readonly int[] FlatSlotsArray;
+    internal readonly QueryRange[] FlatVisibilityArray;
+
     /// <summary>Ordered position → index into the caller's query list.</summary>
-    public int[] QueryOrder { get; }
+    public ReadOnlySpan<int> QueryOrder => QueryOrderArray;
 
     /// <summary>Slots of the visible tokens in pre-order.</summary>
-    public int[] FlatSlots { get; }
+    public ReadOnlySpan<int> FlatSlots => FlatSlotsArray;
 
     /// <summary>Per flat token: the ordered queries that see it.</summary>
-    public QueryRange[] FlatVisibility { get; }
+    public ReadOnlySpan<QueryRange> FlatVisibility => FlatVisibilityArray;
 
     /// <summary>Live nodes in pre-order.</summary>
     public int[] PreOrder { get; }
@@ -42,8 +47,8 @@ public sealed class TreeLayout
         ValidateQueries();
 
         // Order queries by (pre-order of node, visible length, caller index).
-        QueryOrder = Enumerable.Range(0, this.queries.Length).ToArray();
-        Array.Sort(QueryOrder, (a, b) =>
+        QueryOrderArray = Enumerable.Range(0, this.queries.Length).ToArray();
+        Array.Sort(QueryOrderArray, (a, b) =>
         {
             var qa = this.queries[a];
             var qb = this.queries[b];
@@ -60,7 +65,7 @@ public sealed class TreeLayout
         for (int i = 0; i < n; i++)
         {
             ownBegin[i] = pos;
-            while (pos < QueryOrder.Length && preIndex[this.queries[QueryOrder[pos]].Node] == i) pos++;
+            while (pos < QueryOrderArray.Length && preIndex[this.queries[QueryOrderArray[pos]].Node] == i) pos++;
             ownEnd[i] = pos;
         }
         var subtreeEnd = (int[])ownEnd.Clone();
@@ -77,7 +82,7 @@ public sealed class TreeLayout
         for (int i = 0; i < n; i++)
         {
             keep[i] = subtreeEnd[i] > ownEnd[i] ? tree.SlotSpan(PreOrder[i]).Length
-                : ownEnd[i] > ownBegin[i] ? this.queries[QueryOrder[ownEnd[i] - 1]].VisibleTokens : 0;
+                : ownEnd[i] > ownBegin[i] ? this.queries[QueryOrderArray[ownEnd[i] - 1]].VisibleTokens : 0;
             total += keep[i];
         }
         var slots = new int[total];
@@ -93,21 +98,21 @@ public sealed class TreeLayout
             int lo = ownBegin[i];
             for (int t = 0; t < keep[i]; t++)
             {
-                while (lo < ownEnd[i] && this.queries[QueryOrder[lo]].VisibleTokens <= t) lo++;
+                while (lo < ownEnd[i] && this.queries[QueryOrderArray[lo]].VisibleTokens <= t) lo++;
                 slots[at] = nodeSlots[t];
                 vis[at++] = new QueryRange(lo, subtreeEnd[i]);
             }
             nodeFlatEnd[node] = at;
         }
-        FlatSlots = slots;
-        FlatVisibility = vis;
+        FlatSlotsArray = slots;
+        FlatVisibilityArray = vis;
     }
 
     /// <summary>Number of queries.</summary>
     public int QueryCount => queries.Length;
 
     /// <summary>The query at ordered position <paramref name="position"/>.</summary>
-    public TreeQuery QueryAt(int position) => queries[QueryOrder[position]];
+    public TreeQuery QueryAt(int position) => queries[QueryOrderArray[position]];
 
     /// <summary>The flat-token range <c>[begin, end)</c> kept for <paramref name="node"/>.</summary>
     public (int Begin, int End) NodeFlatRange(int node) => (nodeFlatBegin[node], nodeFlatEnd[node]);

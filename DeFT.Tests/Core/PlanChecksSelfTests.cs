@@ -52,9 +52,9 @@ public class PlanChecksSelfTests
         var layout = new TreeLayout(tree, queries);
         PlanChecks.AssertIntervalClaim(layout, tree, queries, "good");
 
-        int t = Array.FindIndex(layout.FlatVisibility, r => r.End - r.Begin > 1);
+        int t = Array.FindIndex(layout.FlatVisibilityArray, r => r.End - r.Begin > 1);
         t.Should().BeGreaterThanOrEqualTo(0);
-        layout.FlatVisibility[t] = layout.FlatVisibility[t] with { End = layout.FlatVisibility[t].End - 1 };
+        layout.FlatVisibilityArray[t] = layout.FlatVisibilityArray[t] with { End = layout.FlatVisibilityArray[t].End - 1 }; // internal: the public view is read-only
         FluentActions.Invoking(() => PlanChecks.AssertIntervalClaim(layout, tree, queries, "bad"))
             .Should().Throw<XunitException>().WithMessage($"*flat token {t}*");
     }

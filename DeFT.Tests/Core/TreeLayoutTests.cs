@@ -41,9 +41,9 @@ public class TreeLayoutTests
         int b = tree.Fork(r, new[] { 12 });
         var layout = new TreeLayout(tree, new[] { new TreeQuery(b, 1), new TreeQuery(a, 1) });
 
-        layout.QueryOrder.Should().Equal(1, 0);
-        layout.FlatSlots.Should().Equal(10, 11, 12);
-        layout.FlatVisibility.Should().Equal(new QueryRange(0, 2), new QueryRange(0, 1), new QueryRange(1, 2));
+        layout.QueryOrder.ToArray().Should().Equal(1, 0);
+        layout.FlatSlots.ToArray().Should().Equal(10, 11, 12);
+        layout.FlatVisibility.ToArray().Should().Equal(new QueryRange(0, 2), new QueryRange(0, 1), new QueryRange(1, 2));
     }
 
     [Fact]
@@ -53,7 +53,7 @@ public class TreeLayoutTests
         var layout = new TreeLayout(tree, queries);
 
         // Caller queries: 0 (n,7) 1 (s,3) 2 (n,3) 3 (m,2) 4 (n,10) 5 (n,7) 6 (r,2) 7 (n,0) 8 (n,1); pre-order r, n, m, s.
-        layout.QueryOrder.Should().Equal(6, 7, 8, 2, 0, 5, 4, 3, 1);
+        layout.QueryOrder.ToArray().Should().Equal(6, 7, 8, 2, 0, 5, 4, 3, 1);
         layout.PreOrder.Should().Equal(tree.PreOrder());
     }
 
@@ -73,8 +73,8 @@ public class TreeLayoutTests
         expected.AddRange(Enumerable.Repeat(new QueryRange(6, 8), 3));   // n tokens 7-9: only n(10) and m
         expected.AddRange(Enumerable.Repeat(new QueryRange(7, 8), 2));   // m
         expected.AddRange(Enumerable.Repeat(new QueryRange(8, 9), 3));   // s
-        layout.FlatVisibility.Should().Equal(expected);
-        layout.FlatSlots.Should().Equal(Enumerable.Range(0, 21));
+        layout.FlatVisibility.ToArray().Should().Equal(expected);
+        layout.FlatSlots.ToArray().Should().Equal(Enumerable.Range(0, 21));
     }
 
     [Fact]
@@ -87,7 +87,7 @@ public class TreeLayoutTests
         tree.Fork(a, new[] { 8 });                 // nor a's child
         var layout = new TreeLayout(tree, new[] { new TreeQuery(a, 3) });
 
-        layout.FlatSlots.Should().Equal(0, 1, 2, 3, 4);
+        layout.FlatSlots.ToArray().Should().Equal(0, 1, 2, 3, 4);
         layout.NodeFlatRange(r).Should().Be((0, 2));
         layout.NodeFlatRange(a).Should().Be((2, 5));
         layout.NodeFlatRange(b).Should().Be((5, 5));
