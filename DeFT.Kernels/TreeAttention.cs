@@ -154,6 +154,7 @@ public sealed class TreeAttention
             QueryHeads = Heads.QueryHeads,
             KvHeads = Heads.KvHeads,
             ScaleLog2 = (float)(Heads.Scale / Math.Log(2)),
+            PackRows = plan.PackRows ? 1 : 0,
         };
     }
 

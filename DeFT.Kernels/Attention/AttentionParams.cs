@@ -39,6 +39,8 @@ public struct AttentionParams
     public int QueryHeads;
     /// <summary>KV heads.</summary>
     public int KvHeads;
+    /// <summary>CUDA-core kernel only: nonzero packs a task's rows into as few warps as possible (4 per warp) instead of spreading them one per warp (see <see cref="Device.DevicePlan.PackRows"/>).</summary>
+    public int PackRows;
     /// <summary>Softmax scale times log2(e): scores are kept in the log2 domain so exp2 is enough.</summary>
     public float ScaleLog2;
 }

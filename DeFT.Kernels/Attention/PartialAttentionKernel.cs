@@ -13,8 +13,11 @@ namespace DeFT.Kernels.Attention;
 /// of a query that share a KV head are rows of the same group, so a KV head's tokens are read once for all.
 /// <para>
 /// Grid: one group of <see cref="GroupSize"/> threads (4 warps) per (task, KV head), group index
-/// <c>task·Hkv + kvHead</c>. Task row r belongs to warp <c>r mod 4</c>, slot <c>r / 4</c> (so a task with
-/// few rows still spreads them over all warps); a warp skips the arithmetic of empty slots. Per tile of 32
+/// <c>task·Hkv + kvHead</c>. Spread rows (plans that share KV): task row r belongs to warp <c>r mod 4</c>, slot
+/// <c>r / 4</c>, so a task with few rows still uses all warps. Packed rows (<see cref="AttentionParams.PackRows"/>,
+/// plans where each token serves about one query): row r belongs to warp <c>r / 4</c>, slot <c>r mod 4</c>, so one
+/// warp scores its rows in one pass over the K tile instead of four warps each re-reading it. A warp skips the
+/// arithmetic of empty slots. Per tile of 32
 /// tokens, lane j scores token j for the warp's rows; then lane l accumulates output dims
 /// <c>[l·D/32, (l+1)·D/32)</c> of those rows over the tile's tokens. Each lane's row states are
 /// <see cref="RowState"/> scalars in registers.
@@ -42,6 +45,7 @@ public static class PartialAttentionKernel
     public const int MaxHeadDim = 128;
 
     private const int Warps = GroupSize / 32;
+    private const int RowsPerWarp = RowsPerTask / Warps;
     private const int TileTokens = 32;
     private const int KStride = MaxHeadDim / 2 + 1;
     private const int VStride = MaxHeadDim / 2;
@@ -68,7 +72,10 @@ public static class PartialAttentionKernel
         var item = p.Items[task.Item];
         int group = p.QueryHeads / p.KvHeads;
         int rowCount = XMath.Min(RowsPerTask, item.QueryCount * group - task.RowBegin);
-        int slots = XMath.Max(0, (rowCount - warp + Warps - 1) / Warps); // rows this warp owns (warp-uniform)
+        // Rows of this warp: rowBase, rowBase + rowStride, ... (spread: r mod 4 = warp; packed: r / 4 = warp).
+        int rowBase = p.PackRows != 0 ? warp * RowsPerWarp : warp;
+        int rowStride = p.PackRows != 0 ? 1 : Warps;
+        int slots = XMath.Max(0, XMath.Min(RowsPerWarp, (rowCount - rowBase + rowStride - 1) / rowStride)); // warp-uniform
 
         // Stage the task's query rows, pre-scaled into the log2 domain; rows past the task are zero.
         for (int i = tid; i < RowsPerTask * dim; i += GroupSize)
@@ -86,10 +93,10 @@ public static class PartialAttentionKernel
             qRows[r * MaxHeadDim + d] = value;
         }
 
-        var s0 = RowState.Start(SlotPosition(0, warp, rowCount, task, item, group));
-        var s1 = RowState.Start(SlotPosition(1, warp, rowCount, task, item, group));
-        var s2 = RowState.Start(SlotPosition(2, warp, rowCount, task, item, group));
-        var s3 = RowState.Start(SlotPosition(3, warp, rowCount, task, item, group));
+        var s0 = RowState.Start(RowPosition(rowBase, rowCount, task, item, group));
+        var s1 = RowState.Start(RowPosition(rowBase + rowStride, rowCount, task, item, group));
+        var s2 = RowState.Start(RowPosition(rowBase + 2 * rowStride, rowCount, task, item, group));
+        var s3 = RowState.Start(RowPosition(rowBase + 3 * rowStride, rowCount, task, item, group));
 
         var k16 = p.K.Cast<Vec16>();
         var v16 = p.V.Cast<Vec16>();
@@ -131,7 +138,8 @@ public static class PartialAttentionKernel
             // Scores: lane j owns token j of the tile; one pass over K serves all of the warp's rows.
             float sc0 = 0f, sc1 = 0f, sc2 = 0f, sc3 = 0f;
             int kRow = lane * KStride;
-            int qRow = warp * MaxHeadDim / 4;
+            int qRow = rowBase * MaxHeadDim / 4;
+            int qStep = rowStride * MaxHeadDim / 4;
             for (int w = 0; w < dim / 2; w += 2)
             {
                 int w0 = kTile[kRow + w];
@@ -142,34 +150,35 @@ public static class PartialAttentionKernel
                 sc0 += qa.X * k0 + qa.Y * k1 + qa.Z * k2 + qa.W * k3;
                 if (slots > 1)
                 {
-                    var qb = q4[qAt + Warps * MaxHeadDim / 4];
+                    var qb = q4[qAt + qStep];
                     sc1 += qb.X * k0 + qb.Y * k1 + qb.Z * k2 + qb.W * k3;
                 }
                 if (slots > 2)
                 {
-                    var qc = q4[qAt + 2 * Warps * MaxHeadDim / 4];
+                    var qc = q4[qAt + 2 * qStep];
                     sc2 += qc.X * k0 + qc.Y * k1 + qc.Z * k2 + qc.W * k3;
                 }
                 if (slots > 3)
                 {
-                    var qd = q4[qAt + 3 * Warps * MaxHeadDim / 4];
+                    var qd = q4[qAt + 3 * qStep];
                     sc3 += qd.X * k0 + qd.Y * k1 + qd.Z * k2 + qd.W * k3;
                 }
             }
 
             int visibleFrom = maskBegin[lane];
             int visibleTo = maskEnd[lane];
-            int pBase = warp * TileTokens + lane;
+            int pBase = rowBase * TileTokens + lane;
+            int pStep = rowStride * TileTokens;
             Softmax(ref s0, sc0, visibleFrom, visibleTo, probs, pBase, dim);
-            if (slots > 1) Softmax(ref s1, sc1, visibleFrom, visibleTo, probs, pBase + Warps * TileTokens, dim);
-            if (slots > 2) Softmax(ref s2, sc2, visibleFrom, visibleTo, probs, pBase + 2 * Warps * TileTokens, dim);
-            if (slots > 3) Softmax(ref s3, sc3, visibleFrom, visibleTo, probs, pBase + 3 * Warps * TileTokens, dim);
+            if (slots > 1) Softmax(ref s1, sc1, visibleFrom, visibleTo, probs, pBase + pStep, dim);
+            if (slots > 2) Softmax(ref s2, sc2, visibleFrom, visibleTo, probs, pBase + 2 * pStep, dim);
+            if (slots > 3) Softmax(ref s3, sc3, visibleFrom, visibleTo, probs, pBase + 3 * pStep, dim);
             Warp.Barrier();
 
             // P·V: lane l owns dims [l·D/32, (l+1)·D/32); V words are read once for all rows.
             int dimsPerLane = dim / 32;
             int vAt = lane * dimsPerLane / 2;
-            int pAt = warp * TileTokens;
+            int pAt = rowBase * TileTokens;
             for (int j = 0; j < count; j++)
             {
                 int word0 = vTile[j * VStride + vAt];
@@ -181,24 +190,21 @@ public static class PartialAttentionKernel
                     v3 = HalfBits.High(word1);
                 }
                 Accumulate(ref s0, probs[pAt + j], v0, v1, v2, v3);
-                if (slots > 1) Accumulate(ref s1, probs[pAt + Warps * TileTokens + j], v0, v1, v2, v3);
-                if (slots > 2) Accumulate(ref s2, probs[pAt + 2 * Warps * TileTokens + j], v0, v1, v2, v3);
-                if (slots > 3) Accumulate(ref s3, probs[pAt + 3 * Warps * TileTokens + j], v0, v1, v2, v3);
+                if (slots > 1) Accumulate(ref s1, probs[pAt + pStep + j], v0, v1, v2, v3);
+                if (slots > 2) Accumulate(ref s2, probs[pAt + 2 * pStep + j], v0, v1, v2, v3);
+                if (slots > 3) Accumulate(ref s3, probs[pAt + 3 * pStep + j], v0, v1, v2, v3);
             }
         }
 
-        if (slots > 0) Finish(ref s0, 0, warp, lane, task, item, group, kvHead, dim, p);
-        if (slots > 1) Finish(ref s1, 1, warp, lane, task, item, group, kvHead, dim, p);
-        if (slots > 2) Finish(ref s2, 2, warp, lane, task, item, group, kvHead, dim, p);
-        if (slots > 3) Finish(ref s3, 3, warp, lane, task, item, group, kvHead, dim, p);
+        if (slots > 0) Finish(ref s0, rowBase, lane, task, item, group, kvHead, dim, p);
+        if (slots > 1) Finish(ref s1, rowBase + rowStride, lane, task, item, group, kvHead, dim, p);
+        if (slots > 2) Finish(ref s2, rowBase + 2 * rowStride, lane, task, item, group, kvHead, dim, p);
+        if (slots > 3) Finish(ref s3, rowBase + 3 * rowStride, lane, task, item, group, kvHead, dim, p);
     }
 
-    /// <summary>Ordered query position of slot <paramref name="slot"/> of <paramref name="warp"/>, or -1.</summary>
-    private static int SlotPosition(int slot, int warp, int rowCount, AttentionTask task, WorkItem item, int group)
-    {
-        int r = slot * Warps + warp;
-        return r < rowCount ? item.QueryBegin + (task.RowBegin + r) / group : -1;
-    }
+    /// <summary>Ordered query position of task row <paramref name="r"/>, or -1 past the task's rows.</summary>
+    private static int RowPosition(int r, int rowCount, AttentionTask task, WorkItem item, int group) =>
+        r < rowCount ? item.QueryBegin + (task.RowBegin + r) / group : -1;
 
     /// <summary>Online-softmax step of one row for this lane's token; stores the probability for P·V.</summary>
     private static void Softmax(ref RowState s, float score, int visibleFrom, int visibleTo, ArrayView<float> probs, int at, int dim)
@@ -229,12 +235,12 @@ public static class PartialAttentionKernel
     }
 
     /// <summary>Normalises one row and writes it: final output for single-partial queries, else a partial.</summary>
-    private static void Finish(ref RowState s, int slot, int warp, int lane, AttentionTask task, WorkItem item, int group,
+    private static void Finish(ref RowState s, int taskRow, int lane, AttentionTask task, WorkItem item, int group,
         int kvHead, int dim, AttentionParams p)
     {
         float sum = WarpReduce.Sum(s.Sum);
         if (sum == 0f) return; // the row sees nothing in this item (warp-uniform)
-        int row = task.RowBegin + slot * Warps + warp;
+        int row = task.RowBegin + taskRow;
         int head = kvHead * group + row % group;
         int query = p.QueryOrder[s.Position];
         float inverse = 1f / sum;
