@@ -9,7 +9,9 @@ namespace DeFT.Core.Planning;
 /// <param name="KvBytesPerToken">K and V bytes of one token (all KV heads).</param>
 /// <param name="PartialBytesPerQuery">Partial output + LSE bytes written and read back per (item, query).</param>
 /// <param name="BytesPerPair">Arithmetic of one (query, token) pair, in bytes of memory time.</param>
-public sealed record PlanCostModel(double KvBytesPerToken, double PartialBytesPerQuery, double BytesPerPair)
+/// <param name="QueriesPerTile">Queries whose rows fill one tensor-core m-tile (16 rows / G query heads per KV head):
+/// the arithmetic is paid in whole tiles, so packing up to this many queries costs no more than one.</param>
+public sealed record PlanCostModel(double KvBytesPerToken, double PartialBytesPerQuery, double BytesPerPair, int QueriesPerTile = 1)
 {
     /// <summary>
     /// The model for <paramref name="heads"/> with KV elements of <paramref name="elementBytes"/> bytes on a device doing
@@ -18,12 +20,17 @@ public sealed record PlanCostModel(double KvBytesPerToken, double PartialBytesPe
     public static PlanCostModel For(HeadConfig heads, int elementBytes = 2, double flopsPerByte = 130) => new(
         KvBytesPerToken: 2.0 * heads.KvHeads * heads.HeadDim * elementBytes,
         PartialBytesPerQuery: 2.0 * heads.QueryHeads * (heads.HeadDim + 1) * sizeof(float),
-        BytesPerPair: 4.0 * heads.QueryHeads * heads.HeadDim / flopsPerByte);
+        BytesPerPair: 4.0 * heads.QueryHeads * heads.HeadDim / flopsPerByte,
+        QueriesPerTile: Math.Max(1, 16 / heads.GroupSize));
 
     /// <summary>The model for Hq 32 / Hkv 8 / D 128 in fp16.</summary>
     public static PlanCostModel Default { get; } = For(new HeadConfig(32, 8, 128));
 
     /// <summary>Cost of one work item of <paramref name="tokens"/> tokens over a query range of <paramref name="queries"/>.</summary>
-    public double Cost(int tokens, int queries) =>
-        tokens * KvBytesPerToken + queries * PartialBytesPerQuery + (double)tokens * queries * BytesPerPair;
+    public double Cost(int tokens, int queries)
+    {
+        int tile = Math.Max(1, QueriesPerTile);
+        long computedQueries = (queries + tile - 1) / tile * (long)tile;
+        return tokens * KvBytesPerToken + queries * PartialBytesPerQuery + (double)tokens * computedQueries * BytesPerPair;
+    }
 }

@@ -27,11 +27,22 @@ public sealed class AdaptivePlannerTests
     [Fact]
     public void Sibling_leaves_seen_by_different_queries_stay_apart()
     {
-        // The 256-token root fills a block; the 8-token leaves, each seen by its own query, are not
-        // packed together: that would compute every leaf for every query for little saved.
-        var items = Items("1,8_256,8");
+        // The 256-token root fills a block; with arithmetic paid per query (CUDA cores), the 8-token
+        // leaves, each seen by its own query, are not packed: that would compute every leaf for every query.
+        var perQuery = PlanCostModel.Default with { QueriesPerTile = 1 };
+        var items = Items("1,8_256,8", model: perQuery);
         items.Should().HaveCount(9, "the root and each of the 8 leaves");
         items.Skip(1).Should().OnlyContain(i => i.QueryCount == 1 && i.TokenCount == 8);
+    }
+
+    [Fact]
+    public void Sibling_leaves_share_an_item_while_their_queries_fit_one_tensor_core_tile()
+    {
+        // At Hq 32 / Hkv 8 a 16-row m-tile holds 4 queries: 4 leaves cost the arithmetic of one, so they are
+        // packed in fours (8 leaves → 2 items), and no further.
+        var items = Items("1,8_256,8");
+        items.Should().HaveCount(3, "the root, then two items of four leaves");
+        items.Skip(1).Should().OnlyContain(i => i.QueryCount == 4 && i.TokenCount == 32);
     }
 
     [Fact]

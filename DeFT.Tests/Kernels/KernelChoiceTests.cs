@@ -16,7 +16,7 @@ public sealed class KernelChoiceTests(CpuAcceleratorFixture fixture)
         TreeAttention.ChooseKernel(TreePlanner.Plan(w.Tree, w.Queries, PlanMethod.Flatten)).Should().Be(AttentionKernel.TensorCore);
         TreeAttention.ChooseKernel(TreePlanner.Plan(w.Tree, w.Queries, PlanMethod.Sequence)).Should().Be(AttentionKernel.CudaCore);
         var forest = TreeSpec.Build("4_40");
-        TreeAttention.ChooseKernel(TreePlanner.Plan(forest.Tree, forest.Queries, PlanMethod.Adaptive)).Should().Be(AttentionKernel.CudaCore);
+        TreeAttention.ChooseKernel(TreePlanner.Plan(forest.Tree, forest.Queries, PlanMethod.Node)).Should().Be(AttentionKernel.CudaCore);
     }
 
     [Fact]
