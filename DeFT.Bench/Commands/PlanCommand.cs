@@ -48,7 +48,7 @@ public sealed class PlanCommand : Command<PlanCommand.Settings>
                 {
                     var (plan, planUs) = HostTimer.Median(() => TreePlanner.Plan(w.Tree, w.Queries, method, settings.PlannerOptions with { CostModel = PlanCostModel.For(heads) }));
                     var s = PlanStatistics.Compute(plan, heads);
-                    rows.Add(new PlanMethodRecord(Setup.Methods.NameOf(method), s.KvBytesRead, s.UniqueKvBytes, 0,
+                    rows.Add(new PlanMethodRecord(Setup.Methods.NameOf(method), s.KvBytesRead, s.UniqueKvBytes, null,
                         s.PartialBytesWritten, s.PartialBytesRead, s.WorkItems, s.PaddedPairs, s.Flops, planUs));
                 }
                 var baseline = rows.FirstOrDefault(r => r.Method == "sequence");
@@ -66,7 +66,7 @@ public sealed class PlanCommand : Command<PlanCommand.Settings>
             .Title($"{r.Workload}{(r.Synthetic ? " (synthetic)" : "")} — {r.Queries} queries, {r.TreeTokens:N0} tokens, Hq {r.Heads.Q} / Hkv {r.Heads.Kv} / D {r.Heads.Dim}");
         t.AddColumns("method", "KV read (MB)", "vs sequence", "partials written (MB)", "work items", "padded pairs", "GFLOP", "plan (µs)");
         foreach (var m in r.Methods)
-            t.AddRow(m.Method, $"{m.KvBytesRead / 1e6:F2}", m.Method == "sequence" ? "—" : $"-{m.KvReductionPercent:F1}%", $"{m.PartialBytesWritten / 1e6:F2}",
+            t.AddRow(m.Method, $"{m.KvBytesRead / 1e6:F2}", m.Method == "sequence" || m.KvReductionPercent is null ? "—" : $"-{m.KvReductionPercent:F1}%", $"{m.PartialBytesWritten / 1e6:F2}",
                 $"{m.WorkItems:N0}", $"{m.PaddedPairs:N0}", $"{m.Flops / 1e9:F2}", $"{m.PlanMicroseconds:F0}");
         foreach (var c in t.Columns.Skip(1)) c.RightAligned();
         return t;

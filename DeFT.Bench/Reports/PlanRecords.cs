@@ -1,7 +1,7 @@
 namespace DeFT.Bench.Reports;
 
 /// <summary>The IO model of one method on one workload (one element of <see cref="PlanRecord.Methods"/>).</summary>
-public sealed record PlanMethodRecord(string Method, long KvBytesRead, long UniqueKvBytes, double KvReductionPercent,
+public sealed record PlanMethodRecord(string Method, long KvBytesRead, long UniqueKvBytes, double? KvReductionPercent,
     long PartialBytesWritten, long PartialBytesRead, int WorkItems, long PaddedPairs, double Flops, double PlanMicroseconds);
 
 /// <summary>Head configuration in reports.</summary>
