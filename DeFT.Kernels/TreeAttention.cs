@@ -98,8 +98,9 @@ public sealed class TreeAttention
         ArgumentNullException.ThrowIfNull(plan);
         if (!ReferenceEquals(target.Owner, this))
             throw new ArgumentException("The device plan belongs to another TreeAttention instance.", nameof(target));
-        var kernel = Kernel == AttentionKernel.Auto ? ChooseKernel(plan) : Kernel;
-        target.Upload(plan, kernel, stream ?? Accelerator.DefaultStream);
+        var preferred = ChooseKernel(plan);
+        var kernel = Kernel == AttentionKernel.Auto ? preferred : Kernel;
+        target.Upload(plan, kernel, packRows: preferred == AttentionKernel.CudaCore, stream ?? Accelerator.DefaultStream);
     }
 
     /// <summary>

@@ -21,7 +21,6 @@ public static class MergeKernel
     /// <summary>(query, head) pairs per group.</summary>
     public const int PairsPerGroup = GroupSize / 32;
 
-    private const float Ln2 = 0.693147180559945309f;
 
     /// <summary>The kernel, specialised for head dimension <typeparamref name="TDim"/>.</summary>
     public static void Kernel<TDim>(AttentionParams p) where TDim : struct, IHeadDim
@@ -64,6 +63,6 @@ public static class MergeKernel
             p.Output[outAt + 2] = (Half)(o2 * inverse);
             p.Output[outAt + 3] = (Half)(o3 * inverse);
         }
-        if (lane == 0 && p.Lse.Length > 0) p.Lse[(long)query * p.QueryHeads + head] = (max + XMath.Log2(sum)) * Ln2;
+        if (lane == 0 && p.Lse.Length > 0) p.Lse[(long)query * p.QueryHeads + head] = (max + XMath.Log2(sum)) * Log2Domain.Ln2;
     }
 }

@@ -17,8 +17,8 @@ namespace DeFT.Kernels.Attention;
 /// <c>r / 4</c>, so a task with few rows still uses all warps. Packed rows (<see cref="AttentionParams.PackRows"/>,
 /// plans where each token serves about one query): row r belongs to warp <c>r / 4</c>, slot <c>r mod 4</c>, so one
 /// warp scores its rows in one pass over the K tile instead of four warps each re-reading it. A warp skips the
-/// arithmetic of empty slots. Per tile of 32
-/// tokens, lane j scores token j for the warp's rows; then lane l accumulates output dims
+/// arithmetic of empty slots. Per tile of 32 tokens, lane j scores token j for the warp's rows; then lane l
+/// accumulates output dims
 /// <c>[l·D/32, (l+1)·D/32)</c> of those rows over the tile's tokens. Each lane's row states are
 /// <see cref="RowState"/> scalars in registers.
 /// </para>
@@ -49,7 +49,6 @@ public static class PartialAttentionKernel
     private const int TileTokens = 32;
     private const int KStride = MaxHeadDim / 2 + 1;
     private const int VStride = MaxHeadDim / 2;
-    private const float Ln2 = 0.693147180559945309f;
 
     /// <summary>The kernel, specialised for head dimension <typeparamref name="TDim"/>.</summary>
     public static void Kernel<TDim>(AttentionParams p) where TDim : struct, IHeadDim
@@ -255,7 +254,7 @@ public static class PartialAttentionKernel
                 p.Output[at + 2] = (Half)(s.O2 * inverse);
                 p.Output[at + 3] = (Half)(s.O3 * inverse);
             }
-            if (lane == 0 && p.Lse.Length > 0) p.Lse[(long)query * p.QueryHeads + head] = (s.Max + XMath.Log2(sum)) * Ln2;
+            if (lane == 0 && p.Lse.Length > 0) p.Lse[(long)query * p.QueryHeads + head] = (s.Max + XMath.Log2(sum)) * Log2Domain.Ln2;
         }
         else
         {

@@ -79,7 +79,6 @@ public static class TensorCoreAttentionKernel
     /// <summary>Q row stride in 32-bit words (D/2 used, interleaved like K; ≡ 8 mod 32).</summary>
     private const int QStride = MaxHeadDim / 2 + 8;
 
-    private const float Ln2 = 0.693147180559945309f;
 
     /// <summary>The kernel, specialised for head dimension <typeparamref name="TDim"/> (64 or 128).</summary>
     public static void Kernel<TDim>(AttentionParams p) where TDim : struct, IHeadDim
@@ -429,7 +428,7 @@ public static class TensorCoreAttentionKernel
         if (direct)
         {
             baseAt = ((long)query * p.QueryHeads + head) * dim + 2 * t;
-            if (t == 0 && p.Lse.Length > 0) p.Lse[(long)query * p.QueryHeads + head] = lse2 * Ln2;
+            if (t == 0 && p.Lse.Length > 0) p.Lse[(long)query * p.QueryHeads + head] = lse2 * Log2Domain.Ln2;
         }
         else
         {

@@ -56,7 +56,7 @@ public sealed class DevicePlan : IDisposable
     /// <summary>The concrete partial-attention kernel this upload was cut for.</summary>
     public AttentionKernel Kernel { get; private set; }
 
-    internal void Upload(AttentionPlan plan, AttentionKernel kernel, AcceleratorStream stream)
+    internal void Upload(AttentionPlan plan, AttentionKernel kernel, bool packRows, AcceleratorStream stream)
     {
         var heads = Owner.Heads;
         int rowsPerTask = TreeAttention.RowsPerTask(kernel);
@@ -79,7 +79,7 @@ public sealed class DevicePlan : IDisposable
         TaskCount = taskScratch.Count;
         Plan = plan;
         Kernel = kernel;
-        PackRows = TreeAttention.ChooseKernel(plan) == AttentionKernel.CudaCore;
+        PackRows = packRows;
     }
 
     /// <summary>Frees the device buffers.</summary>
