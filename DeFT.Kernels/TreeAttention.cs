@@ -23,6 +23,7 @@ public sealed class TreeAttention
     private readonly Action<AcceleratorStream, KernelConfig, AttentionParams>? cudaCoreKernel;
     private readonly Action<AcceleratorStream, KernelConfig, AttentionParams>? tensorCoreKernel;
     private readonly Action<AcceleratorStream, KernelConfig, AttentionParams> mergeKernel;
+    private readonly KernelConfig tensorCoreConfig;
 
     /// <summary>Average queries per KV token read above which <see cref="AttentionKernel.Auto"/> picks tensor cores.</summary>
     public const double TensorCoreSharingThreshold = 1.5;
@@ -42,10 +43,10 @@ public sealed class TreeAttention
         Heads = heads;
         Kernel = kernel ?? DefaultKernel(accelerator);
         if (!Enum.IsDefined(Kernel)) throw new ArgumentOutOfRangeException(nameof(kernel), Kernel, "Unknown attention kernel.");
-        (cudaCoreKernel, tensorCoreKernel, mergeKernel) = heads.HeadDim switch
+        (cudaCoreKernel, tensorCoreKernel, mergeKernel, tensorCoreConfig) = heads.HeadDim switch
         {
-            64 => Load<HeadDim64>(accelerator, Kernel),
-            128 => Load<HeadDim128>(accelerator, Kernel),
+            64 => Load<HeadDim64, TensorCoreShape<HeadDim64>>(accelerator, Kernel),
+            128 => Load<HeadDim128, TensorCoreShape<HeadDim128>>(accelerator, Kernel),
             _ => throw new NotSupportedException(
                 $"Head dimension {heads.HeadDim} is not supported; kernels exist for {string.Join(", ", SupportedHeadDims)}."),
         };
@@ -62,7 +63,7 @@ public sealed class TreeAttention
 
     /// <summary>Rows (query × query head pairs) per thread-group task of a concrete <paramref name="kernel"/>; device plans cut work items by it.</summary>
     public static int RowsPerTask(AttentionKernel kernel) =>
-        kernel == AttentionKernel.TensorCore ? TensorCoreAttentionKernel.RowsPerTask : PartialAttentionKernel.RowsPerTask;
+        kernel == AttentionKernel.TensorCore ? TensorCoreLayout.RowsPerTask<TensorCoreShape<HeadDim128>>() : PartialAttentionKernel.RowsPerTask;
 
     /// <summary>The kernel used when none is named: <see cref="AttentionKernel.Auto"/> on CUDA, else <see cref="AttentionKernel.CudaCore"/> (the tensor-core emulation on the CPU is slow).</summary>
     public static AttentionKernel DefaultKernel(Accelerator accelerator)
@@ -115,7 +116,7 @@ public sealed class TreeAttention
         var s = stream ?? Accelerator.DefaultStream;
         var host = plan.Plan!;
         if (plan.Kernel == AttentionKernel.TensorCore)
-            tensorCoreKernel!(s, new KernelConfig(plan.TaskCount * Heads.KvHeads, TensorCoreAttentionKernel.GroupSize), p);
+            tensorCoreKernel!(s, new KernelConfig(plan.TaskCount * Heads.KvHeads, tensorCoreConfig.GroupDim.X, tensorCoreConfig.SharedMemoryConfig), p);
         else
             cudaCoreKernel!(s, new KernelConfig(plan.TaskCount * Heads.KvHeads, PartialAttentionKernel.GroupSize), p);
         int pairs = host.QueryCount * Heads.QueryHeads;
@@ -154,6 +155,9 @@ public sealed class TreeAttention
             Lse = lse,
             QueryHeads = Heads.QueryHeads,
             KvHeads = Heads.KvHeads,
+            KAddress = DeviceAddress(kv.K),
+            VAddress = DeviceAddress(kv.V),
+            VisibilityAddress = DeviceAddress(plan.TokenVisibility.View),
             ScaleLog2 = (float)(Heads.Scale / Math.Log(2)),
             PackRows = plan.PackRows ? 1 : 0,
         };
@@ -165,10 +169,22 @@ public sealed class TreeAttention
             throw new ArgumentException($"{name} has {actual} elements; the plan and heads need {expected} ({shape}).", name);
     }
 
+    // The device address of a view's element 0, for kernels that copy with cp.async (ignored on the CPU).
+    private static long DeviceAddress<T>(ArrayView<T> view) where T : unmanaged =>
+        view.Length == 0 ? 0L : view.LoadEffectiveAddressAsPtr().ToInt64();
+
     /// <summary>Loads the partial kernels <paramref name="kernel"/> needs (both for Auto) and the merge kernel.</summary>
     private static (Action<AcceleratorStream, KernelConfig, AttentionParams>?, Action<AcceleratorStream, KernelConfig, AttentionParams>?,
-        Action<AcceleratorStream, KernelConfig, AttentionParams>) Load<TDim>(Accelerator accelerator, AttentionKernel kernel) where TDim : struct, IHeadDim =>
-        (kernel != AttentionKernel.TensorCore ? accelerator.LoadKernel<AttentionParams>(PartialAttentionKernel.Kernel<TDim>) : null,
-         kernel != AttentionKernel.CudaCore ? accelerator.LoadKernel<AttentionParams>(TensorCoreAttentionKernel.Kernel<TDim>) : null,
-         accelerator.LoadKernel<AttentionParams>(MergeKernel.Kernel<TDim>));
+        Action<AcceleratorStream, KernelConfig, AttentionParams>, KernelConfig) Load<TDim, TShape>(Accelerator accelerator, AttentionKernel kernel)
+        where TDim : struct, IHeadDim
+        where TShape : struct, ITensorCoreShape
+    {
+        TensorCoreLayout.Validate<TShape>();
+        var tensorCoreConfig = new KernelConfig(1, TensorCoreLayout.GroupSize<TShape>(),
+            SharedMemoryConfig.RequestDynamic<uint>(TensorCoreLayout.SharedBytes<TShape>() / 4));
+        return (kernel != AttentionKernel.TensorCore ? accelerator.LoadKernel<AttentionParams>(PartialAttentionKernel.Kernel<TDim>) : null,
+            kernel != AttentionKernel.CudaCore ? accelerator.LoadKernel<AttentionParams>(TensorCoreAttentionKernel.Kernel<TShape>) : null,
+            accelerator.LoadKernel<AttentionParams>(MergeKernel.Kernel<TDim>),
+            tensorCoreConfig);
+    }
 }

@@ -38,17 +38,19 @@ public sealed class PtxCommand : Command<PtxCommand.Settings>
         using var backend = new PTXBackend(ilgpu, new CudaCapabilityContext(CudaArchitecture.SM_80),
             CudaArchitecture.SM_80, CudaInstructionSet.ISA_80, nvvmAPI: null);
         Directory.CreateDirectory(settings.OutDirectory);
-        var kernels = new (string Name, MethodInfo Method, int GroupSize)[]
+        var kernels = new (string Name, MethodInfo Method, int GroupSize, int DynamicSharedBytes)[]
         {
-            ("partial_d64", Method(typeof(PartialAttentionKernel), typeof(HeadDim64)), PartialAttentionKernel.GroupSize),
-            ("partial_d128", Method(typeof(PartialAttentionKernel), typeof(HeadDim128)), PartialAttentionKernel.GroupSize),
-            ("tensorcore_d64", Method(typeof(TensorCoreAttentionKernel), typeof(HeadDim64)), TensorCoreAttentionKernel.GroupSize),
-            ("tensorcore_d128", Method(typeof(TensorCoreAttentionKernel), typeof(HeadDim128)), TensorCoreAttentionKernel.GroupSize),
-            ("merge_d64", Method(typeof(MergeKernel), typeof(HeadDim64)), MergeKernel.GroupSize),
-            ("merge_d128", Method(typeof(MergeKernel), typeof(HeadDim128)), MergeKernel.GroupSize),
+            ("partial_d64", Method(typeof(PartialAttentionKernel), typeof(HeadDim64)), PartialAttentionKernel.GroupSize, 0),
+            ("partial_d128", Method(typeof(PartialAttentionKernel), typeof(HeadDim128)), PartialAttentionKernel.GroupSize, 0),
+            ("tensorcore_d64", Method(typeof(TensorCoreAttentionKernel), typeof(TensorCoreShape<HeadDim64>)),
+                TensorCoreLayout.GroupSize<TensorCoreShape<HeadDim64>>(), TensorCoreLayout.SharedBytes<TensorCoreShape<HeadDim64>>()),
+            ("tensorcore_d128", Method(typeof(TensorCoreAttentionKernel), typeof(TensorCoreShape<HeadDim128>)),
+                TensorCoreLayout.GroupSize<TensorCoreShape<HeadDim128>>(), TensorCoreLayout.SharedBytes<TensorCoreShape<HeadDim128>>()),
+            ("merge_d64", Method(typeof(MergeKernel), typeof(HeadDim64)), MergeKernel.GroupSize, 0),
+            ("merge_d128", Method(typeof(MergeKernel), typeof(HeadDim128)), MergeKernel.GroupSize, 0),
         };
         var table = new Table().AddColumns("kernel", "mma", "local B", "ld/st.local", "other local B", "shared B", "PTX lines");
-        foreach (var (name, method, _) in kernels)
+        foreach (var (name, method, _, _) in kernels)
         {
             var entry = EntryPointDescription.FromExplicitlyGroupedKernel(method);
             var compiled = (PTXCompiledKernel)backend.Compile(entry, default(KernelSpecialization));
@@ -62,14 +64,14 @@ public sealed class PtxCommand : Command<PtxCommand.Settings>
             table.AddRow(name, mma.ToString(), local.ToString(), localAccesses.ToString(), other.ToString(), shared.ToString(), ptx.Split('\n').Length.ToString());
         }
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine($"[grey]Kernels with mma.sync keep its operands in one {MmaSlotBytes}-byte local slot set (MmaOperands: ILGPU passes " +
+        AnsiConsole.MarkupLine($"[grey]Kernels with mma.sync keep its operands in one {MmaSlotBytes}-byte local slot set (AsmOperands: ILGPU passes " +
             "inline-asm operands through memory); their local loads/stores are that traffic, which ptxas promotes to registers. " +
             "Any other local use shows in 'other local B'. Confirm on the GPU machine with ptxas -arch=sm_90 -v.[/]");
         if (settings.Device) ReportDevice(ilgpu, kernels);
         return 0;
     }
 
-    private static void ReportDevice(ILGPU.Context ilgpu, (string Name, MethodInfo Method, int GroupSize)[] kernels)
+    private static void ReportDevice(ILGPU.Context ilgpu, (string Name, MethodInfo Method, int GroupSize, int DynamicSharedBytes)[] kernels)
     {
         var cuda = ilgpu.GetCudaDevices();
         if (cuda.Count == 0)
@@ -79,10 +81,10 @@ public sealed class PtxCommand : Command<PtxCommand.Settings>
         }
         using var accelerator = cuda[0].CreateAccelerator(ilgpu);
         var table = new Table().AddColumns("kernel", "registers", "local B/thread", "shared B", "groups/SM", "load ms");
-        foreach (var (name, method, groupSize) in kernels)
+        foreach (var (name, method, groupSize, dynamicShared) in kernels)
         {
             var kernel = method.CreateDelegate<Action<AttentionParams>>();
-            var info = CudaFunctionInfo.Of(accelerator, kernel, groupSize);
+            var info = CudaFunctionInfo.Of(accelerator, kernel, groupSize, dynamicShared);
             table.AddRow(name, info.Registers.ToString(), info.LocalBytes.ToString(), info.SharedBytes.ToString(),
                 info.GroupsPerSm.ToString(), info.LoadMs.ToString("F0"));
         }
@@ -90,8 +92,8 @@ public sealed class PtxCommand : Command<PtxCommand.Settings>
         AnsiConsole.Write(table);
     }
 
-    // Ten 4-byte operands of one mma.m16n8k16 (4 accumulators, 4 A registers, 2 B registers).
-    private const int MmaSlotBytes = 40;
+    // The AsmOperands slot set: mma's 10 operands and ldmatrix's 5, 4 bytes each.
+    private const int MmaSlotBytes = 60;
 
     private static MethodInfo Method(Type kernel, Type dim) =>
         kernel.GetMethod("Kernel", BindingFlags.Public | BindingFlags.Static)?.MakeGenericMethod(dim) ?? throw new MissingMethodException(kernel.Name, "Kernel");

@@ -8,14 +8,14 @@ namespace DeFT.Bench.Measurement;
 
 /// <summary>
 /// What the CUDA driver's JIT made of a kernel (the numbers <c>ptxas -v</c> prints): registers per thread, local
-/// memory per thread (spills and stack), static shared memory, and how many groups fit on one SM.
+/// memory per thread (spills and stack), static shared memory (the dynamic part is the launch's), and how many groups fit on one SM.
 /// </summary>
 public readonly record struct CudaFunctionInfo(int Registers, int LocalBytes, int SharedBytes, int GroupsPerSm, double LoadMs)
 {
     private const int SharedSizeBytes = 1, LocalSizeBytes = 3, NumRegs = 4;
 
     /// <summary>Loads <paramref name="kernel"/> on <paramref name="accelerator"/> (a CUDA device) and queries the driver.</summary>
-    public static CudaFunctionInfo Of(Accelerator accelerator, Action<AttentionParams> kernel, int groupSize)
+    public static CudaFunctionInfo Of(Accelerator accelerator, Action<AttentionParams> kernel, int groupSize, int dynamicSharedBytes = 0)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         var sw = Stopwatch.StartNew();
@@ -24,7 +24,7 @@ public readonly record struct CudaFunctionInfo(int Registers, int LocalBytes, in
         var loaded = launcher.GetKernel();
         var function = ((CudaKernel)loaded).FunctionPtr;
         return new CudaFunctionInfo(Attribute(function, NumRegs), Attribute(function, LocalSizeBytes), Attribute(function, SharedSizeBytes),
-            accelerator.EstimateMaxActiveGroupsPerMultiprocessor(loaded, groupSize, 0), loadMs);
+            accelerator.EstimateMaxActiveGroupsPerMultiprocessor(loaded, groupSize, dynamicSharedBytes), loadMs);
     }
 
     private static int Attribute(IntPtr function, int attribute)

@@ -67,7 +67,7 @@ public static class MmaCheck
             C0 = c[co + g * 8 + 2 * t], C1 = c[co + g * 8 + 2 * t + 1],
             C2 = c[co + (g + 8) * 8 + 2 * t], C3 = c[co + (g + 8) * 8 + 2 * t + 1],
         };
-        var slots = default(MmaOperands);
+        var slots = default(AsmOperands);
         Mma.MultiplyAdd(ref slots, ref acc, fa, fb);
         d[co + g * 8 + 2 * t] = acc.C0;
         d[co + g * 8 + 2 * t + 1] = acc.C1;

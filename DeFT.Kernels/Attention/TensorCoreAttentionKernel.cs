@@ -7,229 +7,120 @@ using Half = ILGPU.Half;
 namespace DeFT.Kernels.Attention;
 
 /// <summary>
-/// DeFT stage 2a on tensor cores: the same contract as <see cref="PartialAttentionKernel"/> (tasks, masks,
+/// DeFT stage 2a on tensor cores: the same contract as <see cref="PartialAttentionKernel"/> (tasks, interval masks,
 /// log2-domain online softmax, direct or partial output), computed FlashAttention-2 style with
-/// <c>mma.sync.m16n8k16</c> (fp16 inputs, fp32 accumulation) through <see cref="Mma"/>.
+/// <c>mma.sync.m16n8k16</c> (fp16 inputs, fp32 accumulation). Sizes come from the tile shape
+/// of <see cref="Kernel{TShape}"/> through <see cref="TensorCoreLayout"/>; the numbers below are those of
+/// <see cref="TensorCoreShape{TDim}"/> at D = 128.
 /// <para>
-/// Grid: one group of <see cref="GroupSize"/> threads (4 warps) per (task, KV head), group index
-/// <c>task·Hkv + kvHead</c>; a task is up to <see cref="RowsPerTask"/> rows of one work item. Warp w owns task
-/// rows <c>16w..16w+15</c> (one m16 tile); lane l (g = l/4, t = l%4) holds rows <c>16w+g</c> and <c>16w+g+8</c>,
-/// and of each 8-column fragment (S: tokens, O: dims) the columns 2t, 2t+1. All threads stage Q, K, V and masks;
-/// a warp without a valid row skips the arithmetic but joins every barrier.
+/// Grid: one group of 128 threads (4 warps) per (task, KV head), group index <c>task·Hkv + kvHead</c>; a task is up
+/// to 64 rows of one work item. Warp w owns task rows <c>16w..16w+15</c> (one m16 tile); lane l (g = l/4, t = l%4)
+/// holds rows <c>16w+g</c> and <c>16w+g+8</c>, and of each 8-column fragment (S: tokens, O: dims) the columns 2t,
+/// 2t+1. All threads copy tiles; a warp without a valid row skips the arithmetic but joins every barrier.
 /// </para>
 /// <para>
-/// Per lane, in registers (explicit fields, no indexed arrays): the score tile S = Q·Kᵀ of the warp's 16 rows
-/// over <see cref="TileTokens"/> = 32 tokens (<see cref="MmaAccumulators4"/>, 16 fp32); the output O (D/8
-/// accumulator fragments, 64 fp32 at D = 128, for the whole task); running max and sum of its two rows. Q is not
-/// kept in registers: the group stages the task's 64 Q rows in shared memory once (fp16 as given; rows past the
-/// task are zero; the scores are scaled into the log2 domain in fp32 after the product) and each k-step loads its
-/// A fragment from there (two 64-bit loads) and uses it for all four S fragments (k-step outer, fragment inner).
-/// Per KV tile: S from K B-fragments in shared memory; mask (skipped when every token of the tile is visible to
-/// every row of the task, decided with one <c>bar.red.and</c>); online softmax on the S fragments (row max over a
-/// quad with two xor-shuffles, exp2 in fp32; fully masked rows stay at −∞ without NaN); P converted to fp16 A
-/// fragments straight from the S accumulators (k-step s over tokens 16s..16s+15 takes a0/a1 from S fragment 2s
-/// and a2/a3 from fragment 2s+1; two k-steps per tile); and O += P·V with V B-fragments from shared memory.
-/// Registers: 64 (O) + 16 (S) + one A fragment and its B fragments (4 + 8 per k-step) + addresses and softmax
-/// state, aimed at ≤ 168 per thread at D = 128 so three groups (12 warps) fit per SM (65536 / 384 = 170).
-/// The previous layout (64-token tiles, Q in registers) needed 207 (ptxas, H200): two groups per SM.
+/// Pipeline (two stages, one barrier per 32-token tile): the copies of tile i+1 (K and V rows by 16-byte
+/// <c>cp.async</c>, their masks by 8-byte <c>cp.async</c>; tokens past the item are zero-filled and masked) are
+/// issued right after the barrier that publishes tile i, so they land while tile i is computed. Per tile and warp:
+/// S = Q·Kᵀ (K B-fragments by <c>ldmatrix.x4</c>, two per load); the mask, skipped when every token of the tile is
+/// visible to every row of the task (one <c>bar.red.and</c>, the barrier itself); online softmax on the S fragments
+/// (row max over a quad with two xor-shuffles, exp2 in fp32, probabilities rounded to fp16 before they are summed so
+/// the row sum matches the P that multiplies V); O += P·V with P's A fragments taken straight from the S
+/// accumulators and V's B fragments by <c>ldmatrix.x4.trans</c> from the row-major V tile (no transpose by hand).
 /// </para>
 /// <para>
-/// Shared memory (sized for D ≤ 128), 40 192 B = 39.25 KB of the 48 KB a group may use: K tile, row-major by token,
-/// 32 rows × 72 words (9 216 B); V tile transposed, dim-major, 128 rows × 24 words (12 288 B); Q, row-major by
-/// task row, 64 rows × 72 words (18 432 B); token masks 32 × 8 B (256 B). Within each 8-word (16 fp16) block of a
-/// K, V or Q row the words are stored in the order 0,4,1,5,2,6,3,7, so a lane's B fragment (words t and t+4 of a
-/// block) and each half of its Q A fragment (row g or g+8, words t and t+4) are one aligned 64-bit load. Row
-/// strides of 72 and 24 words (odd multiples of 8: the four quads of a half-warp land on distinct 8-bank groups)
-/// make those loads conflict-free. K and V come from global memory in 128-bit loads with 64-bit offsets; Q in
-/// 16-bit loads (no alignment assumed), once per task. The only local memory is the 40-byte
-/// <see cref="MmaOperands"/> slot set that ILGPU's inline asm needs (ptxas promotes it to registers).
-/// </para>
-/// <para>
-/// Known limits: one tile buffer, so a group's global loads do not overlap its own arithmetic (the other groups
-/// of the SM hide them); each B fragment read from shared memory feeds one mma (16 rows per warp), and each Q
-/// A fragment is re-read from shared memory per tile, so shared-memory traffic is of the order of the mma rate.
-/// Next steps if profiles say so: <c>cp.async</c> double buffering, 32 rows per warp.
-/// </para>
-/// <para>
-/// Output as in <see cref="PartialAttentionKernel"/>: a row whose query has a single partial writes the final
-/// fp16 output (and natural-log LSE); other rows write their normalised partial and log2 LSE; rows that see no
-/// token of the item write nothing.
+/// Registers per lane: Q A-fragments for the whole task (32 at D = 128, loaded once by <c>ldmatrix</c> from Q rows
+/// staged in stage 1's space), O (64 fp32), S (16 fp32), softmax state of two rows. Shared memory: see
+/// <see cref="TensorCoreLayout"/> (35 456 B at D = 128). Masked tiles also run <see cref="BranchIsolation"/>, so a
+/// non-finite V element reaches only the rows that see its token.
 /// </para>
 /// </summary>
 public static class TensorCoreAttentionKernel
 {
-    /// <summary>Threads per group.</summary>
-    public const int GroupSize = 128;
-
-    /// <summary>Rows (query × query head pairs) per task: 16 per warp.</summary>
-    public const int RowsPerTask = 64;
-
-    /// <summary>Largest head dimension the shared-memory layout holds.</summary>
-    public const int MaxHeadDim = 128;
-
-    /// <summary>KV tokens per shared-memory tile.</summary>
-    public const int TileTokens = 32;
-
-    /// <summary>K tile row stride in 32-bit words (D/2 used; ≡ 8 mod 32).</summary>
-    private const int KStride = MaxHeadDim / 2 + 8;
-
-    /// <summary>Transposed V tile row stride in 32-bit words (TileTokens/2 = 16 used; 24, an odd multiple of 8).</summary>
-    private const int VStride = TileTokens / 2 + 8;
-
-    /// <summary>Q row stride in 32-bit words (D/2 used, interleaved like K; ≡ 8 mod 32).</summary>
-    private const int QStride = MaxHeadDim / 2 + 8;
-
-
-    /// <summary>The kernel, specialised for head dimension <typeparamref name="TDim"/> (64 or 128).</summary>
-    public static void Kernel<TDim>(AttentionParams p) where TDim : struct, IHeadDim
+    /// <summary>The kernel, specialised for tile shape <typeparamref name="TShape"/>.</summary>
+    public static void Kernel<TShape>(AttentionParams p) where TShape : struct, ITensorCoreShape
     {
-        int dim = default(TDim).Value;
-        var kTile = SharedMemory.Allocate<uint>(TileTokens * KStride);
-        var vTile = SharedMemory.Allocate<uint>(MaxHeadDim * VStride);
-        var qTile = SharedMemory.Allocate<uint>(RowsPerTask * QStride);
-        var masks = SharedMemory.Allocate<QueryRange>(TileTokens);
+        var shape = default(TShape);
+        int dim = shape.Value;
+        int tileTokens = shape.TileTokens;
+        int groupSize = TensorCoreLayout.GroupSize<TShape>();
+        int rowsPerTask = TensorCoreLayout.RowsPerTask<TShape>();
+        int rowWords = TensorCoreLayout.RowWords<TShape>();
+        int tileWords = TensorCoreLayout.TileWords<TShape>();
+        int poisonWord = TensorCoreLayout.PoisonWord<TShape>();
+        var smem = SharedWindow.Dynamic();
 
         int tid = Group.IdxX;
         int warp = tid / 32;
         int lane = tid % 32;
         int g = lane >> 2;
         int t = lane & 3;
-        int kvHead = Grid.IdxX % p.KvHeads;
-        var task = p.Tasks[Grid.IdxX / p.KvHeads];
-        var item = p.Items[task.Item];
-        int group = p.QueryHeads / p.KvHeads;
-        int rowCount = XMath.Min(RowsPerTask, item.QueryCount * group - task.RowBegin);
-        int firstPosition = item.QueryBegin + task.RowBegin / group;
-        int lastPosition = item.QueryBegin + (task.RowBegin + rowCount - 1) / group;
-        bool warpActive = warp * 16 < rowCount;
-
-        // This lane's two rows (task-relative) and their ordered query positions (-1: no row).
+        var task = TaskContext.Current(p, rowsPerTask);
+        var item = task.Item;
+        int firstPosition = task.Position(0);
+        int lastPosition = task.Position(task.RowCount - 1);
+        bool warpActive = warp * 16 < task.RowCount;
         int rowLow = warp * 16 + g;
         int rowHigh = rowLow + 8;
-        int posLow = rowLow < rowCount ? item.QueryBegin + (task.RowBegin + rowLow) / group : -1;
-        int posHigh = rowHigh < rowCount ? item.QueryBegin + (task.RowBegin + rowHigh) / group : -1;
+        int posLow = task.Position(rowLow);
+        int posHigh = task.Position(rowHigh);
+        int tiles = (item.TokenCount + tileTokens - 1) / tileTokens;
 
-        // Q rows of the task into shared memory (fp16, blocks of 8 words interleaved like K); rows past the task are
-        // zero. Read only after the first barrier of the tile loop (an item without tokens reads none).
-        int wordsPerRow = dim / 2;
-        for (int i = tid; i < RowsPerTask * wordsPerRow; i += GroupSize)
-        {
-            int r = i / wordsPerRow;
-            int w = i - r * wordsPerRow;
-            uint bits = 0u;
-            if (r < rowCount)
-            {
-                int row = task.RowBegin + r;
-                long at = QRow(p, item.QueryBegin + row / group, row, kvHead, group, dim);
-                bits = PairBits(p.Q, at + 2 * w);
-            }
-            qTile[r * QStride + (w & ~7) + Interleave(w & 7)] = bits;
-        }
+        // Tile 0's copies fly while the Q rows are staged.
+        bool visibleToAll = IssueTile<TShape>(p, smem, task, 0, 0, tid, firstPosition, lastPosition);
+        if (tid < tileTokens) smem.Words[poisonWord + tid] = 0u;
+        StageQ<TShape>(p, smem, task, tid);
+        Group.Barrier();
+
+        var slots = default(AsmOperands);
+        var q = default(MmaFragmentsA8);
+        // This lane's ldmatrix rows: Q and V as (rows / tokens 8·((l/8)%2) + l%8, dims 8·(l/16)); K as
+        // (tokens 8·(l/16) + l%8, dims 8·((l/8)%2)). Per call, a constant is added.
+        int rowA = ((lane >> 3) & 1) * 8 + (lane & 7);
+        int qLane = TensorCoreLayout.QWord<TShape>() + (warp * 16 + rowA) * rowWords + (lane >> 4) * 4;
+        int kLane = ((lane >> 4) * 8 + (lane & 7)) * rowWords + ((lane >> 3) & 1) * 4;
+        int vLane = tileWords + rowA * rowWords + (lane >> 4) * 4;
+        if (warpActive) LoadQ(ref slots, ref q, smem, qLane, dim);
 
         var oLow = default(MmaAccumulators8);  // output dims 0..63
         var oHigh = default(MmaAccumulators8); // output dims 64..127 (D = 128)
-        var slots = default(MmaOperands);
         float maxLow = float.NegativeInfinity, maxHigh = float.NegativeInfinity;
         float sumLow = 0f, sumHigh = 0f; // this lane's share of the row sums
+        bool poisonedLow = false, poisonedHigh = false;
 
-        var k16 = p.K.Cast<Vec16>();
-        var v16 = p.V.Cast<Vec16>();
-        var kTile16 = kTile.Cast<Vec16>();
-        var kTileB = kTile.Cast<MmaB>();
-        var vTileB = vTile.Cast<MmaB>();
-        var qTileB = qTile.Cast<MmaB>();
-        int chunksPerRow = dim / 8;
-        int blocksPerRow = dim / 16;
-        // This lane's B fragments: K row (token) 8j+g, V row (dim) 8j+g; the lane's MmaB within a block is t. Its
-        // A fragments of Q: rows 16w+g and 16w+g+8, MmaB t of each block. Per-lane views, so every fragment load
-        // below is this base plus a constant (folded into the load).
-        int kAt = g * (KStride / 2) + t;
-        int vAt = g * (VStride / 2) + t;
-        int qAt = rowLow * (QStride / 2) + t;
-        var kLane = kTileB.SubView(kAt, kTileB.Length - kAt);
-        var vLane = vTileB.SubView(vAt, vTileB.Length - vAt);
-        var qLane = qTileB.SubView(qAt, qTileB.Length - qAt);
-        var maskLane = masks.SubView(2 * t, TileTokens - 2 * t);
-
-        for (int tile = item.TokenBegin; tile < item.TokenEnd; tile += TileTokens)
+        for (int tile = 0; tile < tiles; tile++)
         {
-            int count = XMath.Min(TileTokens, item.TokenEnd - tile);
-            Group.Barrier(); // the previous tile is consumed
-
-            // Masks; a thread whose token is visible to every row of the task votes "no mask needed".
-            bool visibleToAll = true;
-            if (tid < TileTokens)
-            {
-                var range = tid < count ? p.TokenVisibility[tile + tid] : new QueryRange(0, 0);
-                masks[tid] = range;
-                visibleToAll = range.Begin <= firstPosition && range.End > lastPosition;
-            }
-
-            // K: thread → (token, 16-dim block), two 128-bit loads, stored as words 0,4,1,5 | 2,6,3,7.
-            // Threads 4..7 of each 8 store their halves in the other order (conflict-free 128-bit stores).
-            for (int c = tid; c < TileTokens * blocksPerRow; c += GroupSize)
-            {
-                int j = c / blocksPerRow;
-                int block = c - j * blocksPerRow;
-                Vec16 lo = default, hi = default;
-                if (j < count)
-                {
-                    long at = ((long)p.TokenSlots[tile + j] * p.KvHeads + kvHead) * chunksPerRow + 2 * block;
-                    lo = k16[at];
-                    hi = k16[at + 1];
-                }
-                var first = new Vec16 { X = lo.X, Y = hi.X, Z = lo.Y, W = hi.Y };
-                var second = new Vec16 { X = lo.Z, Y = hi.Z, Z = lo.W, W = hi.W };
-                int dst = j * (KStride / 4) + 2 * block;
-                if ((lane & 4) == 0)
-                {
-                    kTile16[dst] = first;
-                    kTile16[dst + 1] = second;
-                }
-                else
-                {
-                    kTile16[dst + 1] = second;
-                    kTile16[dst] = first;
-                }
-            }
-
-            // V, transposed: thread → (token pair, 8-dim chunk); word (d, pair) = (V[2·pair][d], V[2·pair+1][d]).
-            // 16 pairs per tile, so a warp covers two chunks: the odd chunk (lanes 16..31) stores its dim rows
-            // rotated by two (rows 2..7, then 0..1), which puts its words 16 banks away from the even chunk's.
-            for (int u = tid; u < TileTokens / 2 * chunksPerRow; u += GroupSize)
-            {
-                int pair = u % (TileTokens / 2);
-                int chunk = u / (TileTokens / 2);
-                Vec16 a = default, b = default;
-                int j = 2 * pair;
-                if (j < count)
-                {
-                    a = v16[((long)p.TokenSlots[tile + j] * p.KvHeads + kvHead) * chunksPerRow + chunk];
-                    if (j + 1 < count) b = v16[((long)p.TokenSlots[tile + j + 1] * p.KvHeads + kvHead) * chunksPerRow + chunk];
-                }
-                bool odd = (chunk & 1) != 0;
-                int column = (pair & ~7) + Interleave(pair & 7);
-                int at = 8 * chunk * VStride + column + (odd ? 2 * VStride : 0);
-                var ar = odd ? new Vec16 { X = a.Y, Y = a.Z, Z = a.W, W = a.X } : a;
-                var br = odd ? new Vec16 { X = b.Y, Y = b.Z, Z = b.W, W = b.X } : b;
-                StoreTransposed(vTile, at, (uint)ar.X, (uint)br.X);
-                StoreTransposed(vTile, at + 2 * VStride, (uint)ar.Y, (uint)br.Y);
-                StoreTransposed(vTile, at + 4 * VStride, (uint)ar.Z, (uint)br.Z);
-                StoreTransposed(vTile, odd ? at - 2 * VStride : at + 6 * VStride, (uint)ar.W, (uint)br.W);
-            }
-
+            int stage = TensorCoreLayout.StageWord<TShape>(tile & 1);
+            CpAsync.WaitAll(); // this thread's copies of this tile have landed
+            // Publishes every thread's copies of this tile and ends the previous tile's use of the other stage.
             bool unmasked = Group.BarrierAnd(visibleToAll);
+            if (tile + 1 < tiles)
+                visibleToAll = IssueTile<TShape>(p, smem, task, tile + 1, TensorCoreLayout.StageWord<TShape>((tile + 1) & 1),
+                    tid, firstPosition, lastPosition);
+
+            bool poisoned = false;
+            if (!unmasked)
+            {
+                bool found = BranchIsolation.SanitizeValues(smem, stage + tileWords, poisonWord, tileTokens, rowWords,
+                    TensorCoreLayout.ChunksPerRow<TShape>(), tile + 1, tid, groupSize);
+                poisoned = Group.BarrierOr(found);
+            }
             if (!warpActive) continue;
 
-            // S = Q·Kᵀ (log2 domain after scaling), then the mask.
+            var masks = smem.Words.SubView(stage + 2 * tileWords + 4 * t, 2 * tileTokens - 4 * t).Cast<QueryRange>();
             var scores = default(MmaAccumulators4);
-            Scores<TDim>(ref slots, ref scores, qLane, kLane);
+            Scores(ref slots, ref scores, q, smem, stage + kLane, rowWords, dim);
             if (unmasked) scores.Scale(p.ScaleLog2, p.ScaleLog2);
-            else MaskAll(ref scores, maskLane, posLow, posHigh, p.ScaleLog2);
+            else MaskAll(ref scores, masks, posLow, posHigh, p.ScaleLog2);
+            if (poisoned)
+            {
+                var tags = smem.Words.SubView(poisonWord + 2 * t, tileTokens - 2 * t);
+                poisonedLow |= SeesTag(masks, tags, posLow, (uint)(tile + 1));
+                poisonedHigh |= SeesTag(masks, tags, posHigh, (uint)(tile + 1));
+            }
 
             // Online softmax of the two rows over the tile.
-            var tileMax = new Float2 { X = scores.MaxLow(), Y = scores.MaxHigh() };
-            tileMax = QuadMax(tileMax);
+            var tileMax = QuadMax(new Float2 { X = scores.MaxLow(), Y = scores.MaxHigh() });
             float newLow = XMath.Max(maxLow, tileMax.X);
             float newHigh = XMath.Max(maxHigh, tileMax.Y);
             float baseLow = newLow == float.NegativeInfinity ? 0f : newLow;
@@ -238,85 +129,137 @@ public static class TensorCoreAttentionKernel
             float correctionHigh = XMath.Exp2(maxHigh - baseHigh);
             maxLow = newLow;
             maxHigh = newHigh;
+            var pLow = default(MmaA);
+            var pHigh = default(MmaA);
             float tileSumLow = 0f, tileSumHigh = 0f;
-            ExpAll(ref scores, baseLow, baseHigh, ref tileSumLow, ref tileSumHigh);
+            Probabilities(ref pLow, scores.T0, scores.T1, baseLow, baseHigh, ref tileSumLow, ref tileSumHigh);
+            Probabilities(ref pHigh, scores.T2, scores.T3, baseLow, baseHigh, ref tileSumLow, ref tileSumHigh);
             sumLow = sumLow * correctionLow + tileSumLow;
             sumHigh = sumHigh * correctionHigh + tileSumHigh;
             oLow.Scale(correctionLow, correctionHigh);
             if (dim > 64) oHigh.Scale(correctionLow, correctionHigh);
 
-            // O += P·V (two k-steps of 16 tokens), P as fp16 A fragments straight from the score accumulators.
-            Values<TDim>(ref slots, ref oLow, ref oHigh, PFragment(scores.T0, scores.T1), vLane, 0);
-            Values<TDim>(ref slots, ref oLow, ref oHigh, PFragment(scores.T2, scores.T3), vLane, 4);
+            // O += P·V: two k-steps of 16 tokens.
+            Values(ref slots, ref oLow, ref oHigh, pLow, smem, stage + vLane, dim);
+            Values(ref slots, ref oLow, ref oHigh, pHigh, smem, stage + vLane + 16 * rowWords, dim);
         }
 
         // Row sums over the quad, then each valid row that saw a token writes its result.
         var sums = QuadSum(new Float2 { X = sumLow, Y = sumHigh });
         if (!warpActive) return;
         if (posLow >= 0 && sums.X > 0f)
-            WriteRow<TDim>(p, item, task.RowBegin + rowLow, posLow, kvHead, group, maxLow, sums.X, ref oLow, ref oHigh, false, t);
+            WriteRow(p, task, rowLow, posLow, maxLow, sums.X, poisonedLow, ref oLow, ref oHigh, false, t, dim);
         if (posHigh >= 0 && sums.Y > 0f)
-            WriteRow<TDim>(p, item, task.RowBegin + rowHigh, posHigh, kvHead, group, maxHigh, sums.Y, ref oLow, ref oHigh, true, t);
+            WriteRow(p, task, rowHigh, posHigh, maxHigh, sums.Y, poisonedHigh, ref oLow, ref oHigh, true, t, dim);
     }
 
-    // Offset of a row's Q vector, or -1 for no row.
-    private static long QRow(AttentionParams p, int position, int row, int kvHead, int group, int dim)
+    // Issues this thread's copies of tile `tile` into the stage at word `stage` and returns its vote for "every token
+    // of the tile is visible to every row of the task": threads past the tile vote yes; a thread whose token slot is
+    // past the item votes no, so a partial last tile takes the masked path that drops its zero-filled tokens.
+    private static bool IssueTile<TShape>(AttentionParams p, SharedWindow smem, in TaskContext task, int tile, int stage,
+        int tid, int firstPosition, int lastPosition) where TShape : struct, ITensorCoreShape
     {
-        if (position < 0) return -1;
-        int query = p.QueryOrder[position];
-        int head = kvHead * group + row % group;
-        return ((long)query * p.QueryHeads + head) * dim;
-    }
-
-    private static uint PairBits(ArrayView<Half> view, long at) =>
-        Interop.FloatAsInt(view[at]) | ((uint)Interop.FloatAsInt(view[at + 1]) << 16);
-
-    // Position of word w (0..7) of a 16-fp16 block: 0,4,1,5,2,6,3,7 order, so words t and t+4 are adjacent.
-    private static int Interleave(int w) => w < 4 ? 2 * w : 2 * w - 7;
-
-    // Two dims (2m, 2m+1) of a token pair: a and b hold (dim 2m low, 2m+1 high) of the two tokens.
-    private static void StoreTransposed(ArrayView<uint> vTile, int at, uint a, uint b)
-    {
-        vTile[at] = (a & 0xFFFFu) | (b << 16);
-        vTile[at + VStride] = (a >> 16) | (b & 0xFFFF0000u);
-    }
-
-    // S tile (32 tokens) of the warp's 16 rows: fragment j = tokens 8j..8j+7. k-step outer: each Q A fragment is
-    // loaded from shared memory once and feeds the four fragments. `q` and `k` are the lane's views of the Q and K tiles.
-    private static void Scores<TDim>(ref MmaOperands slots, ref MmaAccumulators4 s, ArrayView<MmaB> q, ArrayView<MmaB> k)
-        where TDim : struct, IHeadDim
-    {
-        s = default;
-        ScoreStep(ref slots, ref s, q, k, 0);
-        ScoreStep(ref slots, ref s, q, k, 1);
-        ScoreStep(ref slots, ref s, q, k, 2);
-        ScoreStep(ref slots, ref s, q, k, 3);
-        if (default(TDim).Value > 64)
+        var shape = default(TShape);
+        int tileTokens = shape.TileTokens;
+        int groupSize = TensorCoreLayout.GroupSize<TShape>();
+        int rowWords = TensorCoreLayout.RowWords<TShape>();
+        int tileWords = TensorCoreLayout.TileWords<TShape>();
+        int chunksPerRow = TensorCoreLayout.ChunksPerRow<TShape>();
+        int first = task.Item.TokenBegin + tile * tileTokens;
+        int count = XMath.Min(tileTokens, task.Item.TokenEnd - first);
+        var k16 = p.K.Cast<Vec16>();
+        var v16 = p.V.Cast<Vec16>();
+        for (int c = tid; c < tileTokens * chunksPerRow; c += groupSize)
         {
-            ScoreStep(ref slots, ref s, q, k, 4);
-            ScoreStep(ref slots, ref s, q, k, 5);
-            ScoreStep(ref slots, ref s, q, k, 6);
-            ScoreStep(ref slots, ref s, q, k, 7);
+            int j = c / chunksPerRow;
+            int chunk = c - j * chunksPerRow;
+            bool valid = j < count;
+            long at = valid ? ((long)p.TokenSlots[first + j] * p.KvHeads + task.KvHead) * chunksPerRow + chunk : 0L;
+            int word = stage + j * rowWords + 4 * chunk;
+            CpAsync.Copy16(smem, word, k16, p.KAddress, at, valid);
+            CpAsync.Copy16(smem, word + tileWords, v16, p.VAddress, at, valid);
+        }
+        if (tid >= tileTokens) return true;
+        bool mine = tid < count;
+        CpAsync.Copy8(smem, stage + 2 * tileWords + 2 * tid, p.TokenVisibility.Cast<long>(), p.VisibilityAddress, first + tid, mine);
+        if (!mine) return false;
+        var range = p.TokenVisibility[first + tid];
+        return range.Begin <= firstPosition && range.End > lastPosition;
+    }
+
+    // The task's Q rows into stage 1's space, row-major with the K/V row stride; rows past the task are zero.
+    // 16-bit loads: the caller's q view need not be aligned.
+    private static void StageQ<TShape>(AttentionParams p, SharedWindow smem, in TaskContext task, int tid)
+        where TShape : struct, ITensorCoreShape
+    {
+        int dim = default(TShape).Value;
+        int rowWords = TensorCoreLayout.RowWords<TShape>();
+        int qWord = TensorCoreLayout.QWord<TShape>();
+        int wordsPerRow = dim / 2;
+        int rowsPerTask = TensorCoreLayout.RowsPerTask<TShape>();
+        for (int i = tid; i < rowsPerTask * wordsPerRow; i += TensorCoreLayout.GroupSize<TShape>())
+        {
+            int r = i / wordsPerRow;
+            int w = i - r * wordsPerRow;
+            uint bits = 0u;
+            if (r < task.RowCount)
+            {
+                long at = task.QOffset(p, r, dim) + 2 * w;
+                bits = Interop.FloatAsInt(p.Q[at]) | ((uint)Interop.FloatAsInt(p.Q[at + 1]) << 16);
+            }
+            smem.Words[qWord + r * rowWords + w] = bits;
         }
     }
 
-    // k-step `step` (dims 16·step..16·step+15) of the four score fragments: block `step` of Q rows g, g+8 and of
-    // K rows (tokens) 8j+g, j = 0..3 (4 MmaB per block).
-    private static void ScoreStep(ref MmaOperands slots, ref MmaAccumulators4 s, ArrayView<MmaB> q, ArrayView<MmaB> k, int step)
+    // The warp's Q A-fragments, one ldmatrix.x4 per 16 dims.
+    private static void LoadQ(ref AsmOperands slots, ref MmaFragmentsA8 q, SharedWindow smem, int lane, int dim)
     {
-        const int Step = 8 * KStride / 2;
-        int at = 4 * step;
-        var low = q[at];                      // row g: words t, t+4 of the block
-        var high = q[at + 8 * QStride / 2];   // row g+8
-        var a = new MmaA { A0 = low.B0, A1 = high.B0, A2 = low.B1, A3 = high.B1 };
-        Mma.MultiplyAdd(ref slots, ref s.T0, a, k[at]);
-        Mma.MultiplyAdd(ref slots, ref s.T1, a, k[at + Step]);
-        Mma.MultiplyAdd(ref slots, ref s.T2, a, k[at + 2 * Step]);
-        Mma.MultiplyAdd(ref slots, ref s.T3, a, k[at + 3 * Step]);
+        q.S0 = AFragment(LdMatrix.X4(ref slots, smem, lane));
+        q.S1 = AFragment(LdMatrix.X4(ref slots, smem, lane + 8));
+        q.S2 = AFragment(LdMatrix.X4(ref slots, smem, lane + 16));
+        q.S3 = AFragment(LdMatrix.X4(ref slots, smem, lane + 24));
+        if (dim > 64)
+        {
+            q.S4 = AFragment(LdMatrix.X4(ref slots, smem, lane + 32));
+            q.S5 = AFragment(LdMatrix.X4(ref slots, smem, lane + 40));
+            q.S6 = AFragment(LdMatrix.X4(ref slots, smem, lane + 48));
+            q.S7 = AFragment(LdMatrix.X4(ref slots, smem, lane + 56));
+        }
     }
 
-    // Scales visible scores into the log2 domain and sets the others to −∞. `masks` is the lane's view (from token
-    // 2t): fragment j covers tokens 8j + 2t and 8j + 2t + 1.
+    private static MmaA AFragment(Registers4 r) => new() { A0 = r.R0, A1 = r.R1, A2 = r.R2, A3 = r.R3 };
+
+    // S tile (32 tokens) of the warp's 16 rows: fragment j = tokens 8j..8j+7; `k` is this lane's K row in the stage.
+    private static void Scores(ref AsmOperands slots, ref MmaAccumulators4 s, in MmaFragmentsA8 q, SharedWindow smem, int k,
+        int rowWords, int dim)
+    {
+        int half = 16 * rowWords; // tokens 16..31
+        ScoreStep(ref slots, ref s, q.S0, smem, k, half);
+        ScoreStep(ref slots, ref s, q.S1, smem, k + 8, half);
+        ScoreStep(ref slots, ref s, q.S2, smem, k + 16, half);
+        ScoreStep(ref slots, ref s, q.S3, smem, k + 24, half);
+        if (dim > 64)
+        {
+            ScoreStep(ref slots, ref s, q.S4, smem, k + 32, half);
+            ScoreStep(ref slots, ref s, q.S5, smem, k + 40, half);
+            ScoreStep(ref slots, ref s, q.S6, smem, k + 48, half);
+            ScoreStep(ref slots, ref s, q.S7, smem, k + 56, half);
+        }
+    }
+
+    // One k-step (16 dims) of the four score fragments: two ldmatrix.x4, each the B fragments of 16 tokens.
+    private static void ScoreStep(ref AsmOperands slots, ref MmaAccumulators4 s, in MmaA a, SharedWindow smem, int k, int half)
+    {
+        var first = LdMatrix.X4(ref slots, smem, k);
+        Mma.MultiplyAdd(ref slots, ref s.T0, a, new MmaB { B0 = first.R0, B1 = first.R1 });
+        Mma.MultiplyAdd(ref slots, ref s.T1, a, new MmaB { B0 = first.R2, B1 = first.R3 });
+        var second = LdMatrix.X4(ref slots, smem, k + half);
+        Mma.MultiplyAdd(ref slots, ref s.T2, a, new MmaB { B0 = second.R0, B1 = second.R1 });
+        Mma.MultiplyAdd(ref slots, ref s.T3, a, new MmaB { B0 = second.R2, B1 = second.R3 });
+    }
+
+    // Scales visible scores into the log2 domain and sets the others to −∞ (a select: a masked NaN or ∞ score is
+    // dropped too). `masks` is the lane's view from token 2t: fragment j covers tokens 8j + 2t and 8j + 2t + 1.
     private static void MaskAll(ref MmaAccumulators4 s, ArrayView<QueryRange> masks, int posLow, int posHigh, float scale)
     {
         Mask(ref s.T0, masks, 0, posLow, posHigh, scale);
@@ -335,23 +278,30 @@ public static class TensorCoreAttentionKernel
         s.C3 = r1.Contains(posHigh) ? s.C3 * scale : float.NegativeInfinity;
     }
 
-    // Scores → probabilities 2^(s − base) in place; adds this lane's share to the row sums.
-    private static void ExpAll(ref MmaAccumulators4 s, float baseLow, float baseHigh, ref float sumLow, ref float sumHigh)
+    // Whether the row at `position` sees one of this lane's tokens (8j + 2t, 8j + 2t + 1) tagged `tag`; the quad's
+    // four lanes together cover the tile.
+    private static bool SeesTag(ArrayView<QueryRange> masks, ArrayView<uint> tags, int position, uint tag)
     {
-        Exp(ref s.T0, baseLow, baseHigh, ref sumLow, ref sumHigh);
-        Exp(ref s.T1, baseLow, baseHigh, ref sumLow, ref sumHigh);
-        Exp(ref s.T2, baseLow, baseHigh, ref sumLow, ref sumHigh);
-        Exp(ref s.T3, baseLow, baseHigh, ref sumLow, ref sumHigh);
+        bool seen = false;
+        for (int token = 0; token < 32; token += 8)
+        {
+            seen |= tags[token] == tag && masks[token].Contains(position);
+            seen |= tags[token + 1] == tag && masks[token + 1].Contains(position);
+        }
+        return QuadAny(seen);
     }
 
-    private static void Exp(ref MmaAccumulator s, float baseLow, float baseHigh, ref float sumLow, ref float sumHigh)
+    // Probabilities 2^(s − base) of two score fragments (16 tokens), rounded to fp16 into the A fragment of P; the row
+    // sums add the rounded values, so Σ p·v / Σ p stays a weighted mean of V even at the edge of the fp16 range.
+    private static void Probabilities(ref MmaA pk, in MmaAccumulator left, in MmaAccumulator right, float baseLow, float baseHigh,
+        ref float sumLow, ref float sumHigh)
     {
-        s.C0 = XMath.Exp2(s.C0 - baseLow);
-        s.C1 = XMath.Exp2(s.C1 - baseLow);
-        s.C2 = XMath.Exp2(s.C2 - baseHigh);
-        s.C3 = XMath.Exp2(s.C3 - baseHigh);
-        sumLow += s.C0 + s.C1;
-        sumHigh += s.C2 + s.C3;
+        pk.A0 = Mma.Pack(XMath.Exp2(left.C0 - baseLow), XMath.Exp2(left.C1 - baseLow));
+        pk.A1 = Mma.Pack(XMath.Exp2(left.C2 - baseHigh), XMath.Exp2(left.C3 - baseHigh));
+        pk.A2 = Mma.Pack(XMath.Exp2(right.C0 - baseLow), XMath.Exp2(right.C1 - baseLow));
+        pk.A3 = Mma.Pack(XMath.Exp2(right.C2 - baseHigh), XMath.Exp2(right.C3 - baseHigh));
+        sumLow += HalfBits.Low((int)pk.A0) + HalfBits.High((int)pk.A0) + HalfBits.Low((int)pk.A2) + HalfBits.High((int)pk.A2);
+        sumHigh += HalfBits.Low((int)pk.A1) + HalfBits.High((int)pk.A1) + HalfBits.Low((int)pk.A3) + HalfBits.High((int)pk.A3);
     }
 
     private static Float2 QuadMax(Float2 v)
@@ -376,102 +326,71 @@ public static class TensorCoreAttentionKernel
         return v;
     }
 
-    // The A fragment of P for tokens 16s..16s+15 from score fragments 2s (left) and 2s+1 (right).
-    private static MmaA PFragment(in MmaAccumulator left, in MmaAccumulator right) => new()
+    private static bool QuadAny(bool value)
     {
-        A0 = Mma.Pack(left.C0, left.C1),
-        A1 = Mma.Pack(left.C2, left.C3),
-        A2 = Mma.Pack(right.C0, right.C1),
-        A3 = Mma.Pack(right.C2, right.C3),
-    };
-
-    // O += P_s·V_s for one k-step of 16 tokens (at = 4s in the lane's view `v` of the V tile): output fragment
-    // j = dims 8j..8j+7 (V rows 8j + g).
-    private static void Values<TDim>(ref MmaOperands slots, ref MmaAccumulators8 low, ref MmaAccumulators8 high, in MmaA pk,
-        ArrayView<MmaB> v, int at) where TDim : struct, IHeadDim
-    {
-        const int Step = 8 * VStride / 2;
-        Mma.MultiplyAdd(ref slots, ref low.T0, pk, v[at]);
-        Mma.MultiplyAdd(ref slots, ref low.T1, pk, v[at + Step]);
-        Mma.MultiplyAdd(ref slots, ref low.T2, pk, v[at + 2 * Step]);
-        Mma.MultiplyAdd(ref slots, ref low.T3, pk, v[at + 3 * Step]);
-        Mma.MultiplyAdd(ref slots, ref low.T4, pk, v[at + 4 * Step]);
-        Mma.MultiplyAdd(ref slots, ref low.T5, pk, v[at + 5 * Step]);
-        Mma.MultiplyAdd(ref slots, ref low.T6, pk, v[at + 6 * Step]);
-        Mma.MultiplyAdd(ref slots, ref low.T7, pk, v[at + 7 * Step]);
-        if (default(TDim).Value > 64)
-        {
-            Mma.MultiplyAdd(ref slots, ref high.T0, pk, v[at + 8 * Step]);
-            Mma.MultiplyAdd(ref slots, ref high.T1, pk, v[at + 9 * Step]);
-            Mma.MultiplyAdd(ref slots, ref high.T2, pk, v[at + 10 * Step]);
-            Mma.MultiplyAdd(ref slots, ref high.T3, pk, v[at + 11 * Step]);
-            Mma.MultiplyAdd(ref slots, ref high.T4, pk, v[at + 12 * Step]);
-            Mma.MultiplyAdd(ref slots, ref high.T5, pk, v[at + 13 * Step]);
-            Mma.MultiplyAdd(ref slots, ref high.T6, pk, v[at + 14 * Step]);
-            Mma.MultiplyAdd(ref slots, ref high.T7, pk, v[at + 15 * Step]);
-        }
+        int v = value ? 1 : 0;
+        v |= Warp.ShuffleXor(v, 1);
+        v |= Warp.ShuffleXor(v, 2);
+        return v != 0;
     }
 
-    // Writes one row (task row `row`, ordered position `position`): final fp16 output when its query has a single
-    // partial, else the normalised partial. `upper` picks the lane's row-g+8 elements (C2, C3) over row g (C0, C1).
-    private static void WriteRow<TDim>(AttentionParams p, WorkItem item, int row, int position, int kvHead, int group,
-        float max, float sum, ref MmaAccumulators8 low, ref MmaAccumulators8 high, bool upper, int t)
-        where TDim : struct, IHeadDim
+    // O += P·V for one k-step of 16 tokens; `v` is this lane's V row of the k-step. Each ldmatrix.x4.trans gives the
+    // B fragments of 16 dims: output fragments 2j, 2j+1 (dims 16j..16j+15).
+    private static void Values(ref AsmOperands slots, ref MmaAccumulators8 low, ref MmaAccumulators8 high, in MmaA pk,
+        SharedWindow smem, int v, int dim)
     {
-        int dim = default(TDim).Value;
-        int head = kvHead * group + row % group;
-        int query = p.QueryOrder[position];
-        float inverse = 1f / sum;
-        float lse2 = max + XMath.Log2(sum);
-        bool direct = p.PartialOffsets[query + 1] - p.PartialOffsets[query] == 1;
-        long baseAt;
-        if (direct)
-        {
-            baseAt = ((long)query * p.QueryHeads + head) * dim + 2 * t;
-            if (t == 0 && p.Lse.Length > 0) p.Lse[(long)query * p.QueryHeads + head] = lse2 * Log2Domain.Ln2;
-        }
-        else
-        {
-            long slot = item.PartialBase + position - item.QueryBegin;
-            baseAt = (slot * p.QueryHeads + head) * dim + 2 * t;
-            if (t == 0) p.PartialLse[slot * p.QueryHeads + head] = lse2;
-        }
-        // Fragment j holds dims 8j + 2t, 8j + 2t + 1.
-        Put(p, direct, baseAt, low.T0, upper, inverse);
-        Put(p, direct, baseAt + 8, low.T1, upper, inverse);
-        Put(p, direct, baseAt + 16, low.T2, upper, inverse);
-        Put(p, direct, baseAt + 24, low.T3, upper, inverse);
-        Put(p, direct, baseAt + 32, low.T4, upper, inverse);
-        Put(p, direct, baseAt + 40, low.T5, upper, inverse);
-        Put(p, direct, baseAt + 48, low.T6, upper, inverse);
-        Put(p, direct, baseAt + 56, low.T7, upper, inverse);
+        ValueStep(ref slots, ref low.T0, ref low.T1, pk, smem, v);
+        ValueStep(ref slots, ref low.T2, ref low.T3, pk, smem, v + 8);
+        ValueStep(ref slots, ref low.T4, ref low.T5, pk, smem, v + 16);
+        ValueStep(ref slots, ref low.T6, ref low.T7, pk, smem, v + 24);
         if (dim > 64)
         {
-            Put(p, direct, baseAt + 64, high.T0, upper, inverse);
-            Put(p, direct, baseAt + 72, high.T1, upper, inverse);
-            Put(p, direct, baseAt + 80, high.T2, upper, inverse);
-            Put(p, direct, baseAt + 88, high.T3, upper, inverse);
-            Put(p, direct, baseAt + 96, high.T4, upper, inverse);
-            Put(p, direct, baseAt + 104, high.T5, upper, inverse);
-            Put(p, direct, baseAt + 112, high.T6, upper, inverse);
-            Put(p, direct, baseAt + 120, high.T7, upper, inverse);
+            ValueStep(ref slots, ref high.T0, ref high.T1, pk, smem, v + 32);
+            ValueStep(ref slots, ref high.T2, ref high.T3, pk, smem, v + 40);
+            ValueStep(ref slots, ref high.T4, ref high.T5, pk, smem, v + 48);
+            ValueStep(ref slots, ref high.T6, ref high.T7, pk, smem, v + 56);
         }
     }
 
-    // Two adjacent output elements at element offset `at`: fp16 output (two 16-bit stores, no alignment needed)
-    // or fp32 partial (one 64-bit store; `at` is even and the workspace is ours, so it is aligned).
-    private static void Put(AttentionParams p, bool direct, long at, in MmaAccumulator c, bool upper, float inverse)
+    private static void ValueStep(ref AsmOperands slots, ref MmaAccumulator left, ref MmaAccumulator right, in MmaA pk,
+        SharedWindow smem, int v)
     {
-        float x = (upper ? c.C2 : c.C0) * inverse;
-        float y = (upper ? c.C3 : c.C1) * inverse;
-        if (direct)
+        var b = LdMatrix.X4Transposed(ref slots, smem, v);
+        Mma.MultiplyAdd(ref slots, ref left, pk, new MmaB { B0 = b.R0, B1 = b.R1 });
+        Mma.MultiplyAdd(ref slots, ref right, pk, new MmaB { B0 = b.R2, B1 = b.R3 });
+    }
+
+    // Writes one row; `upper` picks the lane's row-g+8 elements (C2, C3) over row g (C0, C1). A poisoned row (it saw a
+    // non-finite V that BranchIsolation zeroed) is written as NaN.
+    private static void WriteRow(AttentionParams p, in TaskContext task, int row, int position, float max, float sum,
+        bool poisoned, ref MmaAccumulators8 low, ref MmaAccumulators8 high, bool upper, int t, int dim)
+    {
+        var destination = RowDestination.For(p, task, row, position, dim);
+        float inverse = poisoned ? float.NaN : 1f / sum;
+        if (t == 0) destination.WriteLse(p, poisoned ? float.NaN : max, sum);
+        // Fragment j holds dims 8j + 2t, 8j + 2t + 1.
+        int d = 2 * t;
+        Put(p, destination, d, low.T0, upper, inverse);
+        Put(p, destination, d + 8, low.T1, upper, inverse);
+        Put(p, destination, d + 16, low.T2, upper, inverse);
+        Put(p, destination, d + 24, low.T3, upper, inverse);
+        Put(p, destination, d + 32, low.T4, upper, inverse);
+        Put(p, destination, d + 40, low.T5, upper, inverse);
+        Put(p, destination, d + 48, low.T6, upper, inverse);
+        Put(p, destination, d + 56, low.T7, upper, inverse);
+        if (dim > 64)
         {
-            p.Output[at] = (Half)x;
-            p.Output[at + 1] = (Half)y;
-        }
-        else
-        {
-            p.PartialOutput.Cast<Float2>()[at / 2] = new Float2 { X = x, Y = y };
+            Put(p, destination, d + 64, high.T0, upper, inverse);
+            Put(p, destination, d + 72, high.T1, upper, inverse);
+            Put(p, destination, d + 80, high.T2, upper, inverse);
+            Put(p, destination, d + 88, high.T3, upper, inverse);
+            Put(p, destination, d + 96, high.T4, upper, inverse);
+            Put(p, destination, d + 104, high.T5, upper, inverse);
+            Put(p, destination, d + 112, high.T6, upper, inverse);
+            Put(p, destination, d + 120, high.T7, upper, inverse);
         }
     }
+
+    private static void Put(AttentionParams p, in RowDestination destination, int d, in MmaAccumulator c, bool upper, float inverse) =>
+        destination.Write2(p, d, (upper ? c.C2 : c.C0) * inverse, (upper ? c.C3 : c.C1) * inverse);
 }

@@ -63,18 +63,22 @@ public struct MmaB
 }
 
 /// <summary>
-/// The operand slots of the inline <c>mma</c>: ILGPU passes every <see cref="CudaAsm.EmitRef{T0}"/> operand through
+/// The operand slots of the kernels' inline PTX: ILGPU passes every <see cref="CudaAsm.EmitRef{T0}"/> operand through
 /// a local-memory slot (ptxas promotes them to registers). A kernel declares one instance and hands it to every
-/// <see cref="Mma.MultiplyAdd"/> call, so all call sites share one 40-byte slot set instead of one each.
+/// <see cref="Mma.MultiplyAdd"/> and <see cref="LdMatrix"/> call, so all call sites share one slot set instead of one each.
 /// </summary>
-public struct MmaOperands
+public struct AsmOperands
 {
-    /// <summary>Accumulator slots.</summary>
+    /// <summary>mma accumulator slots.</summary>
     public Ref<float> C0, C1, C2, C3;
-    /// <summary>A-fragment slots.</summary>
+    /// <summary>mma A-fragment slots.</summary>
     public Input<uint> A0, A1, A2, A3;
-    /// <summary>B-fragment slots.</summary>
+    /// <summary>mma B-fragment slots.</summary>
     public Input<uint> B0, B1;
+    /// <summary>ldmatrix destination slots.</summary>
+    public Output<uint> R0, R1, R2, R3;
+    /// <summary>ldmatrix shared address slot.</summary>
+    public Input<uint> Address;
 }
 
 /// <summary>
@@ -95,7 +99,7 @@ public static class Mma
     /// <paramref name="c"/> += <paramref name="a"/>·<paramref name="b"/> (fragments of this lane);
     /// <paramref name="slots"/> are the kernel's shared operand slots.
     /// </summary>
-    public static void MultiplyAdd(ref MmaOperands slots, ref MmaAccumulator c, in MmaA a, MmaB b)
+    public static void MultiplyAdd(ref AsmOperands slots, ref MmaAccumulator c, in MmaA a, MmaB b)
     {
         uint b0 = b.B0, b1 = b.B1;
         if (CudaAsm.IsSupported)

@@ -73,3 +73,14 @@ public struct Float2
     /// <summary>Components.</summary>
     public float X, Y;
 }
+
+/// <summary>
+/// Eight <see cref="MmaA"/> fragments: a 16×128 fp16 A operand held by a warp (k-step <c>Sj</c> = columns
+/// <c>16j..16j+15</c>), e.g. a warp's Q rows kept in registers for the whole task. Explicit fields for the reason
+/// given on <see cref="MmaAccumulators8"/>.
+/// </summary>
+public struct MmaFragmentsA8
+{
+    /// <summary>Columns 16j..16j+15 for j = 0..7.</summary>
+    public MmaA S0, S1, S2, S3, S4, S5, S6, S7;
+}

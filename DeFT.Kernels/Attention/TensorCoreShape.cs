@@ -1,0 +1,103 @@
+using DeFT.Kernels.Primitives;
+
+namespace DeFT.Kernels.Attention;
+
+/// <summary>
+/// The tile shape of <see cref="TensorCoreAttentionKernel"/>, passed as a generic struct argument so ILGPU compiles
+/// every size below as a constant. A shape names four numbers; <see cref="TensorCoreLayout"/> derives the rest
+/// (rows per task, group size, strides, shared-memory offsets and size) and checks the invariants the fragment
+/// code relies on.
+/// </summary>
+public interface ITensorCoreShape : IHeadDim
+{
+    /// <summary>KV tokens per pipeline stage (the S tile is 16 rows × this per warp).</summary>
+    int TileTokens { get; }
+
+    /// <summary>Warps per group.</summary>
+    int Warps { get; }
+
+    /// <summary>Task rows each warp owns (its m-tiles of 16).</summary>
+    int RowsPerWarp { get; }
+}
+
+/// <summary>The shape the library runs: 32-token stages, 4 warps of 16 rows (64 rows per task), head dimension <typeparamref name="TDim"/>.</summary>
+public readonly struct TensorCoreShape<TDim> : ITensorCoreShape where TDim : struct, IHeadDim
+{
+    /// <inheritdoc/>
+    public int Value => default(TDim).Value;
+
+    /// <inheritdoc/>
+    public int TileTokens => 32;
+
+    /// <inheritdoc/>
+    public int Warps => 4;
+
+    /// <inheritdoc/>
+    public int RowsPerWarp => 16;
+}
+
+/// <summary>
+/// Everything <see cref="TensorCoreAttentionKernel"/> derives from an <see cref="ITensorCoreShape"/>. Shared memory
+/// is one dynamic window of 32-bit words: <see cref="Stages"/> stages of [K tile | V tile | masks], then one word per
+/// token for the poison tags of the stage being computed. K and V tiles are row-major by token with rows of
+/// D/2 + 4 words: the 16-byte pad puts the 8 rows an <c>ldmatrix</c> phase reads on distinct banks. The task's Q rows
+/// are staged once, with the same row stride, in stage 1's space before the pipeline reaches it.
+/// </summary>
+public static class TensorCoreLayout
+{
+    /// <summary>Pipeline stages (double buffering: one computed while the next one's copies fly).</summary>
+    public const int Stages = 2;
+
+    /// <summary>The largest shared memory ILGPU lets a group have (it never raises the opt-in limit).</summary>
+    public const int MaxSharedBytes = 48 * 1024;
+
+    /// <summary>Threads per group.</summary>
+    public static int GroupSize<TShape>() where TShape : struct, ITensorCoreShape => default(TShape).Warps * 32;
+
+    /// <summary>Rows (query × query head pairs) per task.</summary>
+    public static int RowsPerTask<TShape>() where TShape : struct, ITensorCoreShape => default(TShape).Warps * default(TShape).RowsPerWarp;
+
+    /// <summary>Words per K, V or Q row in shared memory (D/2 used).</summary>
+    public static int RowWords<TShape>() where TShape : struct, ITensorCoreShape => default(TShape).Value / 2 + 4;
+
+    /// <summary>16-byte chunks per K or V row in global memory.</summary>
+    public static int ChunksPerRow<TShape>() where TShape : struct, ITensorCoreShape => default(TShape).Value / 8;
+
+    /// <summary>Words of one K or V tile.</summary>
+    public static int TileWords<TShape>() where TShape : struct, ITensorCoreShape => default(TShape).TileTokens * RowWords<TShape>();
+
+    /// <summary>Words of one stage: K tile, V tile, one <c>QueryRange</c> (two words) per token.</summary>
+    public static int StageWords<TShape>() where TShape : struct, ITensorCoreShape =>
+        2 * TileWords<TShape>() + 2 * default(TShape).TileTokens;
+
+    /// <summary>First word of stage <paramref name="stage"/>'s K tile; its V tile and masks follow.</summary>
+    public static int StageWord<TShape>(int stage) where TShape : struct, ITensorCoreShape => stage * StageWords<TShape>();
+
+    /// <summary>First word of the poison tags (one per token of a tile).</summary>
+    public static int PoisonWord<TShape>() where TShape : struct, ITensorCoreShape => Stages * StageWords<TShape>();
+
+    /// <summary>First word of the staged Q rows (stage 1, free until the first pipeline step refills it).</summary>
+    public static int QWord<TShape>() where TShape : struct, ITensorCoreShape => StageWord<TShape>(1);
+
+    /// <summary>Dynamic shared memory of one group, in bytes.</summary>
+    public static int SharedBytes<TShape>() where TShape : struct, ITensorCoreShape =>
+        4 * (PoisonWord<TShape>() + default(TShape).TileTokens);
+
+    /// <summary>Throws when the shape breaks an assumption of the kernel's fragment code or exceeds the group's shared memory.</summary>
+    public static void Validate<TShape>() where TShape : struct, ITensorCoreShape
+    {
+        var shape = default(TShape);
+        string name = typeof(TShape).Name;
+        Require(shape.Value is 64 or 128, name, $"head dimension {shape.Value}: the fragment code holds 64 or 128 dims");
+        Require(shape.TileTokens == 32, name, $"{shape.TileTokens} tile tokens: the S tile is four 8-token fragments");
+        Require(shape.RowsPerWarp == 16, name, $"{shape.RowsPerWarp} rows per warp: each warp holds one m16 tile");
+        Require(shape.TileTokens <= GroupSize<TShape>(), name, "one thread per tile token copies its mask and votes");
+        Require(RowsPerTask<TShape>() * RowWords<TShape>() <= StageWords<TShape>(), name, "the Q rows must fit in one stage");
+        Require(SharedBytes<TShape>() <= MaxSharedBytes, name, $"{SharedBytes<TShape>()} B of shared memory (at most {MaxSharedBytes})");
+    }
+
+    private static void Require(bool condition, string shape, string what)
+    {
+        if (!condition) throw new NotSupportedException($"Tensor-core tile shape {shape} is not supported: {what}.");
+    }
+}

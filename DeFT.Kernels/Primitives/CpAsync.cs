@@ -1,0 +1,50 @@
+using ILGPU;
+using ILGPU.Runtime.Cuda;
+
+namespace DeFT.Kernels.Primitives;
+
+/// <summary>
+/// Asynchronous global → shared copies (<c>cp.async</c>, sm_80+): the copy bypasses registers, so a group issues
+/// the next tile's loads and computes on the current one while they are in flight. <see cref="WaitAll"/> waits
+/// until the calling thread's copies have landed; a group-wide barrier after it makes every thread's copies
+/// visible to the others. (A two-stage pipeline that issues the next tile after that barrier never has more than
+/// one tile in flight per thread, so it needs no commit groups.)
+/// <para>
+/// On the CPU accelerator each copy is an ordinary load and store, done at once (commit and wait do nothing),
+/// so kernels run the same code path with the same shared-memory layout there (the wait does nothing).
+/// </para>
+/// </summary>
+public static class CpAsync
+{
+    private const string Copy16Instruction = "cp.async.cg.shared.global [%0], [%1], 16, %2;";
+    private const string Copy8Instruction = "cp.async.ca.shared.global [%0], [%1], 8, %2;";
+    private const string WaitAllInstruction = "cp.async.wait_all;";
+
+    /// <summary>
+    /// Copies 16 bytes, element <paramref name="index"/> of <paramref name="source"/> (whose element 0 is at device
+    /// address <paramref name="sourceAddress"/>), to word <paramref name="word"/> (a multiple of 4) of
+    /// <paramref name="shared"/>; when <paramref name="valid"/> is false it writes 16 zero bytes and reads nothing.
+    /// </summary>
+    public static void Copy16(SharedWindow shared, int word, ArrayView<Vec16> source, long sourceAddress, long index, bool valid)
+    {
+        if (CudaAsm.IsSupported)
+            CudaAsm.Emit(Copy16Instruction, shared.AddressOf(word), sourceAddress + (valid ? index : 0L) * 16L, valid ? 16u : 0u);
+        else
+            shared.Words.Cast<Vec16>()[word / 4] = valid ? source[index] : default;
+    }
+
+    /// <summary>As <see cref="Copy16"/> for 8 bytes (<paramref name="word"/> even): for sources only 8-byte aligned.</summary>
+    public static void Copy8(SharedWindow shared, int word, ArrayView<long> source, long sourceAddress, long index, bool valid)
+    {
+        if (CudaAsm.IsSupported)
+            CudaAsm.Emit(Copy8Instruction, shared.AddressOf(word), sourceAddress + (valid ? index : 0L) * 8L, valid ? 8u : 0u);
+        else
+            shared.Words.Cast<long>()[word / 2] = valid ? source[index] : 0L;
+    }
+
+    /// <summary>Waits until every copy the calling thread issued has landed in shared memory.</summary>
+    public static void WaitAll()
+    {
+        if (CudaAsm.IsSupported) CudaAsm.Emit(WaitAllInstruction);
+    }
+}
