@@ -43,6 +43,7 @@ public sealed class TreeAttention
         Heads = heads;
         Kernel = kernel ?? DefaultKernel(accelerator);
         if (!Enum.IsDefined(Kernel)) throw new ArgumentOutOfRangeException(nameof(kernel), Kernel, "Unknown attention kernel.");
+        PtxIntrinsics.Register(accelerator.Context);
         (cudaCoreKernel, tensorCoreKernel, mergeKernel, tensorCoreConfig) = heads.HeadDim switch
         {
             64 => Load<HeadDim64, TensorCoreShape<HeadDim64>>(accelerator, Kernel),

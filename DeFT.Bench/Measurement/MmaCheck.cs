@@ -22,6 +22,7 @@ public static class MmaCheck
         var rng = new Random(seed);
         float[] Random(int n) => Enumerable.Range(0, n).Select(_ => (float)(Half)(rng.NextSingle() * 4 - 2)).ToArray();
         float[] a = Random(Warps * 256), b = Random(Warps * 128), c = Random(Warps * 128);
+        PtxIntrinsics.Register(accelerator.Context);
         var kernel = accelerator.LoadKernel<ArrayView<Half>, ArrayView<Half>, ArrayView<float>, ArrayView<float>>(Kernel);
         using var aBuffer = accelerator.Allocate1D(a.Select(x => (Half)x).ToArray());
         using var bBuffer = accelerator.Allocate1D(b.Select(x => (Half)x).ToArray());
@@ -67,8 +68,7 @@ public static class MmaCheck
             C0 = c[co + g * 8 + 2 * t], C1 = c[co + g * 8 + 2 * t + 1],
             C2 = c[co + (g + 8) * 8 + 2 * t], C3 = c[co + (g + 8) * 8 + 2 * t + 1],
         };
-        var slots = default(AsmOperands);
-        Mma.MultiplyAdd(ref slots, ref acc, fa, fb);
+        Mma.MultiplyAdd(ref acc, fa, fb);
         d[co + g * 8 + 2 * t] = acc.C0;
         d[co + g * 8 + 2 * t + 1] = acc.C1;
         d[co + (g + 8) * 8 + 2 * t] = acc.C2;

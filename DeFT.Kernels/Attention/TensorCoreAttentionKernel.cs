@@ -72,7 +72,6 @@ public static class TensorCoreAttentionKernel
         StageQ<TShape>(p, smem, task, tid);
         Group.Barrier();
 
-        var slots = default(AsmOperands);
         var q = default(MmaFragmentsA8);
         // This lane's ldmatrix rows: Q and V as (rows / tokens 8·((l/8)%2) + l%8, dims 8·(l/16)); K as
         // (tokens 8·(l/16) + l%8, dims 8·((l/8)%2)). Per call, a constant is added.
@@ -80,7 +79,7 @@ public static class TensorCoreAttentionKernel
         int qLane = TensorCoreLayout.QWord<TShape>() + (warp * 16 + rowA) * rowWords + (lane >> 4) * 4;
         int kLane = ((lane >> 4) * 8 + (lane & 7)) * rowWords + ((lane >> 3) & 1) * 4;
         int vLane = tileWords + rowA * rowWords + (lane >> 4) * 4;
-        if (warpActive) LoadQ(ref slots, ref q, smem, qLane, dim);
+        if (warpActive) LoadQ(ref q, smem, qLane, dim);
 
         var oLow = default(MmaAccumulators8);  // output dims 0..63
         var oHigh = default(MmaAccumulators8); // output dims 64..127 (D = 128)
@@ -109,7 +108,7 @@ public static class TensorCoreAttentionKernel
 
             var masks = smem.Words.SubView(stage + 2 * tileWords + 4 * t, 2 * tileTokens - 4 * t).Cast<QueryRange>();
             var scores = default(MmaAccumulators4);
-            Scores(ref slots, ref scores, q, smem, stage + kLane, rowWords, dim);
+            Scores(ref scores, q, smem, stage + kLane, rowWords, dim);
             if (unmasked) scores.Scale(p.ScaleLog2, p.ScaleLog2);
             else MaskAll(ref scores, masks, posLow, posHigh, p.ScaleLog2);
             if (poisoned)
@@ -140,8 +139,8 @@ public static class TensorCoreAttentionKernel
             if (dim > 64) oHigh.Scale(correctionLow, correctionHigh);
 
             // O += P·V: two k-steps of 16 tokens.
-            Values(ref slots, ref oLow, ref oHigh, pLow, smem, stage + vLane, dim);
-            Values(ref slots, ref oLow, ref oHigh, pHigh, smem, stage + vLane + 16 * rowWords, dim);
+            Values(ref oLow, ref oHigh, pLow, smem, stage + vLane, dim);
+            Values(ref oLow, ref oHigh, pHigh, smem, stage + vLane + 16 * rowWords, dim);
         }
 
         // Row sums over the quad, then each valid row that saw a token writes its result.
@@ -165,10 +164,10 @@ public static class TensorCoreAttentionKernel
         int rowWords = TensorCoreLayout.RowWords<TShape>();
         int tileWords = TensorCoreLayout.TileWords<TShape>();
         int chunksPerRow = TensorCoreLayout.ChunksPerRow<TShape>();
-        int first = task.Item.TokenBegin + tile * tileTokens;
-        int count = XMath.Min(tileTokens, task.Item.TokenEnd - first);
         var k16 = p.K.Cast<Vec16>();
         var v16 = p.V.Cast<Vec16>();
+        int first = task.Item.TokenBegin + tile * tileTokens;
+        int count = XMath.Min(tileTokens, task.Item.TokenEnd - first);
         for (int c = tid; c < tileTokens * chunksPerRow; c += groupSize)
         {
             int j = c / chunksPerRow;
@@ -212,50 +211,50 @@ public static class TensorCoreAttentionKernel
     }
 
     // The warp's Q A-fragments, one ldmatrix.x4 per 16 dims.
-    private static void LoadQ(ref AsmOperands slots, ref MmaFragmentsA8 q, SharedWindow smem, int lane, int dim)
+    private static void LoadQ(ref MmaFragmentsA8 q, SharedWindow smem, int lane, int dim)
     {
-        q.S0 = AFragment(LdMatrix.X4(ref slots, smem, lane));
-        q.S1 = AFragment(LdMatrix.X4(ref slots, smem, lane + 8));
-        q.S2 = AFragment(LdMatrix.X4(ref slots, smem, lane + 16));
-        q.S3 = AFragment(LdMatrix.X4(ref slots, smem, lane + 24));
+        q.S0 = AFragment(LdMatrix.X4(smem, lane));
+        q.S1 = AFragment(LdMatrix.X4(smem, lane + 8));
+        q.S2 = AFragment(LdMatrix.X4(smem, lane + 16));
+        q.S3 = AFragment(LdMatrix.X4(smem, lane + 24));
         if (dim > 64)
         {
-            q.S4 = AFragment(LdMatrix.X4(ref slots, smem, lane + 32));
-            q.S5 = AFragment(LdMatrix.X4(ref slots, smem, lane + 40));
-            q.S6 = AFragment(LdMatrix.X4(ref slots, smem, lane + 48));
-            q.S7 = AFragment(LdMatrix.X4(ref slots, smem, lane + 56));
+            q.S4 = AFragment(LdMatrix.X4(smem, lane + 32));
+            q.S5 = AFragment(LdMatrix.X4(smem, lane + 40));
+            q.S6 = AFragment(LdMatrix.X4(smem, lane + 48));
+            q.S7 = AFragment(LdMatrix.X4(smem, lane + 56));
         }
     }
 
     private static MmaA AFragment(Registers4 r) => new() { A0 = r.R0, A1 = r.R1, A2 = r.R2, A3 = r.R3 };
 
     // S tile (32 tokens) of the warp's 16 rows: fragment j = tokens 8j..8j+7; `k` is this lane's K row in the stage.
-    private static void Scores(ref AsmOperands slots, ref MmaAccumulators4 s, in MmaFragmentsA8 q, SharedWindow smem, int k,
+    private static void Scores(ref MmaAccumulators4 s, in MmaFragmentsA8 q, SharedWindow smem, int k,
         int rowWords, int dim)
     {
         int half = 16 * rowWords; // tokens 16..31
-        ScoreStep(ref slots, ref s, q.S0, smem, k, half);
-        ScoreStep(ref slots, ref s, q.S1, smem, k + 8, half);
-        ScoreStep(ref slots, ref s, q.S2, smem, k + 16, half);
-        ScoreStep(ref slots, ref s, q.S3, smem, k + 24, half);
+        ScoreStep(ref s, q.S0, smem, k, half);
+        ScoreStep(ref s, q.S1, smem, k + 8, half);
+        ScoreStep(ref s, q.S2, smem, k + 16, half);
+        ScoreStep(ref s, q.S3, smem, k + 24, half);
         if (dim > 64)
         {
-            ScoreStep(ref slots, ref s, q.S4, smem, k + 32, half);
-            ScoreStep(ref slots, ref s, q.S5, smem, k + 40, half);
-            ScoreStep(ref slots, ref s, q.S6, smem, k + 48, half);
-            ScoreStep(ref slots, ref s, q.S7, smem, k + 56, half);
+            ScoreStep(ref s, q.S4, smem, k + 32, half);
+            ScoreStep(ref s, q.S5, smem, k + 40, half);
+            ScoreStep(ref s, q.S6, smem, k + 48, half);
+            ScoreStep(ref s, q.S7, smem, k + 56, half);
         }
     }
 
     // One k-step (16 dims) of the four score fragments: two ldmatrix.x4, each the B fragments of 16 tokens.
-    private static void ScoreStep(ref AsmOperands slots, ref MmaAccumulators4 s, in MmaA a, SharedWindow smem, int k, int half)
+    private static void ScoreStep(ref MmaAccumulators4 s, in MmaA a, SharedWindow smem, int k, int half)
     {
-        var first = LdMatrix.X4(ref slots, smem, k);
-        Mma.MultiplyAdd(ref slots, ref s.T0, a, new MmaB { B0 = first.R0, B1 = first.R1 });
-        Mma.MultiplyAdd(ref slots, ref s.T1, a, new MmaB { B0 = first.R2, B1 = first.R3 });
-        var second = LdMatrix.X4(ref slots, smem, k + half);
-        Mma.MultiplyAdd(ref slots, ref s.T2, a, new MmaB { B0 = second.R0, B1 = second.R1 });
-        Mma.MultiplyAdd(ref slots, ref s.T3, a, new MmaB { B0 = second.R2, B1 = second.R3 });
+        var first = LdMatrix.X4(smem, k);
+        Mma.MultiplyAdd(ref s.T0, a, new MmaB { B0 = first.R0, B1 = first.R1 });
+        Mma.MultiplyAdd(ref s.T1, a, new MmaB { B0 = first.R2, B1 = first.R3 });
+        var second = LdMatrix.X4(smem, k + half);
+        Mma.MultiplyAdd(ref s.T2, a, new MmaB { B0 = second.R0, B1 = second.R1 });
+        Mma.MultiplyAdd(ref s.T3, a, new MmaB { B0 = second.R2, B1 = second.R3 });
     }
 
     // Scales visible scores into the log2 domain and sets the others to −∞ (a select: a masked NaN or ∞ score is
@@ -336,28 +335,28 @@ public static class TensorCoreAttentionKernel
 
     // O += P·V for one k-step of 16 tokens; `v` is this lane's V row of the k-step. Each ldmatrix.x4.trans gives the
     // B fragments of 16 dims: output fragments 2j, 2j+1 (dims 16j..16j+15).
-    private static void Values(ref AsmOperands slots, ref MmaAccumulators8 low, ref MmaAccumulators8 high, in MmaA pk,
+    private static void Values(ref MmaAccumulators8 low, ref MmaAccumulators8 high, in MmaA pk,
         SharedWindow smem, int v, int dim)
     {
-        ValueStep(ref slots, ref low.T0, ref low.T1, pk, smem, v);
-        ValueStep(ref slots, ref low.T2, ref low.T3, pk, smem, v + 8);
-        ValueStep(ref slots, ref low.T4, ref low.T5, pk, smem, v + 16);
-        ValueStep(ref slots, ref low.T6, ref low.T7, pk, smem, v + 24);
+        ValueStep(ref low.T0, ref low.T1, pk, smem, v);
+        ValueStep(ref low.T2, ref low.T3, pk, smem, v + 8);
+        ValueStep(ref low.T4, ref low.T5, pk, smem, v + 16);
+        ValueStep(ref low.T6, ref low.T7, pk, smem, v + 24);
         if (dim > 64)
         {
-            ValueStep(ref slots, ref high.T0, ref high.T1, pk, smem, v + 32);
-            ValueStep(ref slots, ref high.T2, ref high.T3, pk, smem, v + 40);
-            ValueStep(ref slots, ref high.T4, ref high.T5, pk, smem, v + 48);
-            ValueStep(ref slots, ref high.T6, ref high.T7, pk, smem, v + 56);
+            ValueStep(ref high.T0, ref high.T1, pk, smem, v + 32);
+            ValueStep(ref high.T2, ref high.T3, pk, smem, v + 40);
+            ValueStep(ref high.T4, ref high.T5, pk, smem, v + 48);
+            ValueStep(ref high.T6, ref high.T7, pk, smem, v + 56);
         }
     }
 
-    private static void ValueStep(ref AsmOperands slots, ref MmaAccumulator left, ref MmaAccumulator right, in MmaA pk,
+    private static void ValueStep(ref MmaAccumulator left, ref MmaAccumulator right, in MmaA pk,
         SharedWindow smem, int v)
     {
-        var b = LdMatrix.X4Transposed(ref slots, smem, v);
-        Mma.MultiplyAdd(ref slots, ref left, pk, new MmaB { B0 = b.R0, B1 = b.R1 });
-        Mma.MultiplyAdd(ref slots, ref right, pk, new MmaB { B0 = b.R2, B1 = b.R3 });
+        var b = LdMatrix.X4Transposed(smem, v);
+        Mma.MultiplyAdd(ref left, pk, new MmaB { B0 = b.R0, B1 = b.R1 });
+        Mma.MultiplyAdd(ref right, pk, new MmaB { B0 = b.R2, B1 = b.R3 });
     }
 
     // Writes one row; `upper` picks the lane's row-g+8 elements (C2, C3) over row g (C0, C1). A poisoned row (it saw a

@@ -1,5 +1,6 @@
 using ILGPU;
-using ILGPU.Runtime.Cuda;
+using ILGPU.IR.Intrinsics;
+using ILGPU.Runtime;
 
 namespace DeFT.Kernels.Primitives;
 
@@ -8,18 +9,12 @@ namespace DeFT.Kernels.Primitives;
 /// the next tile's loads and computes on the current one while they are in flight. <see cref="WaitAll"/> waits
 /// until the calling thread's copies have landed; a group-wide barrier after it makes every thread's copies
 /// visible to the others. (A two-stage pipeline that issues the next tile after that barrier never has more than
-/// one tile in flight per thread, so it needs no commit groups.)
-/// <para>
-/// On the CPU accelerator each copy is an ordinary load and store, done at once (commit and wait do nothing),
-/// so kernels run the same code path with the same shared-memory layout there (the wait does nothing).
-/// </para>
+/// one tile in flight per thread, so it needs no commit groups.) On CUDA the instructions come from
+/// <see cref="PtxIntrinsics"/>; on the CPU accelerator each copy is an ordinary load and store, done at once, so
+/// kernels run the same code with the same shared-memory layout there.
 /// </summary>
 public static class CpAsync
 {
-    private const string Copy16Instruction = "cp.async.cg.shared.global [%0], [%1], 16, %2;";
-    private const string Copy8Instruction = "cp.async.ca.shared.global [%0], [%1], 8, %2;";
-    private const string WaitAllInstruction = "cp.async.wait_all;";
-
     /// <summary>
     /// Copies 16 bytes, element <paramref name="index"/> of <paramref name="source"/> (whose element 0 is at device
     /// address <paramref name="sourceAddress"/>), to word <paramref name="word"/> (a multiple of 4) of
@@ -27,8 +22,8 @@ public static class CpAsync
     /// </summary>
     public static void Copy16(SharedWindow shared, int word, ArrayView<Vec16> source, long sourceAddress, long index, bool valid)
     {
-        if (CudaAsm.IsSupported)
-            CudaAsm.Emit(Copy16Instruction, shared.AddressOf(word), sourceAddress + (valid ? index : 0L) * 16L, valid ? 16u : 0u);
+        if (Accelerator.CurrentType == AcceleratorType.Cuda)
+            Copy16At(shared.AddressOf(word), sourceAddress + (valid ? index : 0L) * 16L, valid ? 16u : 0u);
         else
             shared.Words.Cast<Vec16>()[word / 4] = valid ? source[index] : default;
     }
@@ -36,15 +31,28 @@ public static class CpAsync
     /// <summary>As <see cref="Copy16"/> for 8 bytes (<paramref name="word"/> even): for sources only 8-byte aligned.</summary>
     public static void Copy8(SharedWindow shared, int word, ArrayView<long> source, long sourceAddress, long index, bool valid)
     {
-        if (CudaAsm.IsSupported)
-            CudaAsm.Emit(Copy8Instruction, shared.AddressOf(word), sourceAddress + (valid ? index : 0L) * 8L, valid ? 8u : 0u);
+        if (Accelerator.CurrentType == AcceleratorType.Cuda)
+            Copy8At(shared.AddressOf(word), sourceAddress + (valid ? index : 0L) * 8L, valid ? 8u : 0u);
         else
             shared.Words.Cast<long>()[word / 2] = valid ? source[index] : 0L;
     }
 
-    /// <summary>Waits until every copy the calling thread issued has landed in shared memory.</summary>
+    /// <summary>
+    /// The 16-byte <c>cp.async</c> from <paramref name="globalAddress"/> to <paramref name="sharedAddress"/>, zero-filled
+    /// past <paramref name="sourceBytes"/> (PTX only: emitted by <see cref="PtxIntrinsics"/>).
+    /// </summary>
+    [IntrinsicImplementation]
+    public static void Copy16At(uint sharedAddress, long globalAddress, uint sourceBytes) =>
+        throw new NotSupportedException("cp.async exists only on CUDA.");
+
+    /// <summary>As <see cref="Copy16At"/> for 8 bytes.</summary>
+    [IntrinsicImplementation]
+    public static void Copy8At(uint sharedAddress, long globalAddress, uint sourceBytes) =>
+        throw new NotSupportedException("cp.async exists only on CUDA.");
+
+    /// <summary>Waits until every copy the calling thread issued has landed in shared memory (nothing to wait for on the CPU).</summary>
+    [IntrinsicImplementation]
     public static void WaitAll()
     {
-        if (CudaAsm.IsSupported) CudaAsm.Emit(WaitAllInstruction);
     }
 }

@@ -1,5 +1,6 @@
 using ILGPU;
-using ILGPU.Runtime.Cuda;
+using ILGPU.IR.Intrinsics;
+using ILGPU.Runtime;
 
 namespace DeFT.Kernels.Primitives;
 
@@ -16,64 +17,57 @@ public struct Registers4
 /// receives, of each matrix m, row g's columns 2t, 2t+1 in register m (<see cref="X4"/>) or column g's rows 2t, 2t+1
 /// (<see cref="X4Transposed"/>, which turns a row-major tile into "col" B fragments). All 32 lanes must call together.
 /// <para>
-/// On the CPU accelerator the rows' offsets are gathered with shuffles and read from the shared view: the same
-/// fragments, so the kernels' fragment indexing is tested there.
+/// On CUDA the instruction comes from <see cref="PtxIntrinsics"/>. On the CPU accelerator the rows' offsets are
+/// gathered with shuffles and read from the shared view: the same fragments, so the kernels' fragment indexing is
+/// tested there. (The branch is on the accelerator type: the emulation needs the view, which an intrinsic cannot take.)
 /// </para>
 /// </summary>
 public static class LdMatrix
 {
-    private const string X4Instruction = "ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];";
-    private const string X4TransposedInstruction = "ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];";
-
     /// <summary>Four matrices, row by row; <paramref name="word"/> is this lane's row (16-byte aligned).</summary>
-    public static Registers4 X4(ref AsmOperands slots, SharedWindow shared, int word)
+    public static Registers4 X4(SharedWindow shared, int word)
     {
-        if (CudaAsm.IsSupported)
-        {
-            slots.Address.Value = shared.AddressOf(word);
-            CudaAsm.EmitRef(X4Instruction, ref slots.R0, ref slots.R1, ref slots.R2, ref slots.R3, ref slots.Address);
-            return Result(ref slots);
-        }
+        if (Accelerator.CurrentType == AcceleratorType.Cuda) return Load(shared.AddressOf(word));
         int g = Warp.LaneIdx >> 2, t = Warp.LaneIdx & 3;
+        var words = shared.Words;
         return new Registers4
         {
-            R0 = shared.Words[Warp.Shuffle(word, g) + t],
-            R1 = shared.Words[Warp.Shuffle(word, 8 + g) + t],
-            R2 = shared.Words[Warp.Shuffle(word, 16 + g) + t],
-            R3 = shared.Words[Warp.Shuffle(word, 24 + g) + t],
+            R0 = words[Warp.Shuffle(word, g) + t],
+            R1 = words[Warp.Shuffle(word, 8 + g) + t],
+            R2 = words[Warp.Shuffle(word, 16 + g) + t],
+            R3 = words[Warp.Shuffle(word, 24 + g) + t],
         };
     }
 
     /// <summary>Four matrices, transposed; <paramref name="word"/> is this lane's row (16-byte aligned).</summary>
-    public static Registers4 X4Transposed(ref AsmOperands slots, SharedWindow shared, int word)
+    public static Registers4 X4Transposed(SharedWindow shared, int word)
     {
-        if (CudaAsm.IsSupported)
-        {
-            slots.Address.Value = shared.AddressOf(word);
-            CudaAsm.EmitRef(X4TransposedInstruction, ref slots.R0, ref slots.R1, ref slots.R2, ref slots.R3, ref slots.Address);
-            return Result(ref slots);
-        }
+        if (Accelerator.CurrentType == AcceleratorType.Cuda) return LoadTransposed(shared.AddressOf(word));
         int t = Warp.LaneIdx & 3;
         return new Registers4
         {
-            R0 = Column(shared, Warp.Shuffle(word, 2 * t), Warp.Shuffle(word, 2 * t + 1)),
-            R1 = Column(shared, Warp.Shuffle(word, 8 + 2 * t), Warp.Shuffle(word, 8 + 2 * t + 1)),
-            R2 = Column(shared, Warp.Shuffle(word, 16 + 2 * t), Warp.Shuffle(word, 16 + 2 * t + 1)),
-            R3 = Column(shared, Warp.Shuffle(word, 24 + 2 * t), Warp.Shuffle(word, 24 + 2 * t + 1)),
+            R0 = Column(shared.Words, Warp.Shuffle(word, 2 * t), Warp.Shuffle(word, 2 * t + 1)),
+            R1 = Column(shared.Words, Warp.Shuffle(word, 8 + 2 * t), Warp.Shuffle(word, 8 + 2 * t + 1)),
+            R2 = Column(shared.Words, Warp.Shuffle(word, 16 + 2 * t), Warp.Shuffle(word, 16 + 2 * t + 1)),
+            R3 = Column(shared.Words, Warp.Shuffle(word, 24 + 2 * t), Warp.Shuffle(word, 24 + 2 * t + 1)),
         };
     }
 
-    // The instruction string must be a constant at each EmitRef call, so the two loads share only this.
-    private static Registers4 Result(ref AsmOperands slots) =>
-        new() { R0 = slots.R0.Value, R1 = slots.R1.Value, R2 = slots.R2.Value, R3 = slots.R3.Value };
+    /// <summary>The <c>ldmatrix.x4</c> at shared <paramref name="address"/> (PTX only: emitted by <see cref="PtxIntrinsics"/>).</summary>
+    [IntrinsicImplementation]
+    public static Registers4 Load(uint address) => throw new NotSupportedException("ldmatrix exists only on CUDA.");
+
+    /// <summary>The <c>ldmatrix.x4.trans</c> at shared <paramref name="address"/> (PTX only).</summary>
+    [IntrinsicImplementation]
+    public static Registers4 LoadTransposed(uint address) => throw new NotSupportedException("ldmatrix exists only on CUDA.");
 
     // Column g (this lane's quad) of two rows: the fp16 at column g of each, the first in the low half.
-    private static uint Column(SharedWindow shared, int firstRow, int secondRow)
+    private static uint Column(ArrayView<uint> words, int firstRow, int secondRow)
     {
         int g = Warp.LaneIdx >> 2;
         int shift = (g & 1) * 16;
-        uint low = (shared.Words[firstRow + g / 2] >> shift) & 0xFFFFu;
-        uint high = (shared.Words[secondRow + g / 2] >> shift) & 0xFFFFu;
+        uint low = (words[firstRow + g / 2] >> shift) & 0xFFFFu;
+        uint high = (words[secondRow + g / 2] >> shift) & 0xFFFFu;
         return low | (high << 16);
     }
 }

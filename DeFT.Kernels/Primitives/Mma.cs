@@ -1,6 +1,5 @@
-using System.Runtime.CompilerServices;
 using ILGPU;
-using ILGPU.Runtime.Cuda;
+using ILGPU.IR.Intrinsics;
 using Half = ILGPU.Half;
 
 namespace DeFT.Kernels.Primitives;
@@ -63,100 +62,25 @@ public struct MmaB
 }
 
 /// <summary>
-/// The operand slots of the kernels' inline PTX: ILGPU passes every <see cref="CudaAsm.EmitRef{T0}"/> operand through
-/// a local-memory slot (ptxas promotes them to registers). A kernel declares one instance and hands it to every
-/// <see cref="Mma.MultiplyAdd"/> and <see cref="LdMatrix"/> call, so all call sites share one slot set instead of one each.
-/// </summary>
-public struct AsmOperands
-{
-    /// <summary>mma accumulator slots.</summary>
-    public Ref<float> C0, C1, C2, C3;
-    /// <summary>mma A-fragment slots.</summary>
-    public Input<uint> A0, A1, A2, A3;
-    /// <summary>mma B-fragment slots.</summary>
-    public Input<uint> B0, B1;
-    /// <summary>ldmatrix destination slots.</summary>
-    public Output<uint> R0, R1, R2, R3;
-    /// <summary>ldmatrix shared address slot.</summary>
-    public Input<uint> Address;
-}
-
-/// <summary>
-/// Warp-level tensor-core product <c>D = A·B + C</c> with <c>mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32</c>.
+/// Warp-level tensor-core product <c>D = A·B + C</c> (<c>mma.sync.m16n8k16</c>, fp16 inputs, fp32 accumulation).
 /// All 32 lanes of the warp must call it together (it is a warp-synchronous instruction).
-/// <para>
-/// Off CUDA (ILGPU's CPU accelerator) a C# fallback computes the same product from the same fragments: each lane
-/// gathers its quad's A rows and B column (two xor-shuffles), then the two B columns it needs (two shuffles), so
-/// tests on the CPU exercise the fragment layouts the kernel relies on.
-/// </para>
 /// </summary>
 public static class Mma
 {
-    private const string Instruction =
-        "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};";
-
-    /// <summary>
-    /// <paramref name="c"/> += <paramref name="a"/>·<paramref name="b"/> (fragments of this lane);
-    /// <paramref name="slots"/> are the kernel's shared operand slots.
-    /// </summary>
-    public static void MultiplyAdd(ref AsmOperands slots, ref MmaAccumulator c, in MmaA a, MmaB b)
-    {
-        uint b0 = b.B0, b1 = b.B1;
-        if (CudaAsm.IsSupported)
-        {
-            slots.C0.Value = c.C0;
-            slots.C1.Value = c.C1;
-            slots.C2.Value = c.C2;
-            slots.C3.Value = c.C3;
-            slots.A0.Value = a.A0;
-            slots.A1.Value = a.A1;
-            slots.A2.Value = a.A2;
-            slots.A3.Value = a.A3;
-            slots.B0.Value = b0;
-            slots.B1.Value = b1;
-            CudaAsm.EmitRef(Instruction, ref slots.C0, ref slots.C1, ref slots.C2, ref slots.C3,
-                ref slots.A0, ref slots.A1, ref slots.A2, ref slots.A3, ref slots.B0, ref slots.B1);
-            c.C0 = slots.C0.Value;
-            c.C1 = slots.C1.Value;
-            c.C2 = slots.C2.Value;
-            c.C3 = slots.C3.Value;
-        }
-        else
-        {
-            c = Fallback(c, a, b);
-        }
-    }
+    /// <summary><paramref name="c"/> += <paramref name="a"/>·<paramref name="b"/> (fragments of this lane).</summary>
+    public static void MultiplyAdd(ref MmaAccumulator c, in MmaA a, MmaB b) => c = Product(c, a, b);
 
     /// <summary>Packs two floats into fp16 pair (round to nearest), <paramref name="low"/> in the lower 16 bits.</summary>
     public static uint Pack(float low, float high) =>
         Interop.FloatAsInt((Half)low) | ((uint)Interop.FloatAsInt((Half)high) << 16);
 
-    // One lane's fragments, and the fragments of a quad (the four lanes of one g), in lane order.
-    private struct Lane
-    {
-        public uint A0, A1, A2, A3, B0, B1;
-    }
-
-    private struct LanePair
-    {
-        public Lane L0, L1;
-    }
-
-    private struct Quad
-    {
-        public LanePair P0, P1;
-    }
-
-    // Column g of B as held by quad g: (b0, b1) of its lanes t = 0..3.
-    private struct Column
-    {
-        public uint B00, B01, B10, B11, B20, B21, B30, B31;
-    }
-
-    // Not inlined: the PTX backend compiles this branch too (CudaAsm.IsSupported is only folded by ptxas), and one
-    // shared function keeps the kernels' PTX small. Values in and out, so no accumulator needs an address.
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static MmaAccumulator Fallback(MmaAccumulator c, MmaA a, MmaB b)
+    /// <summary>
+    /// <c>A·B + C</c>: on CUDA the <c>mma.sync</c> that <see cref="PtxIntrinsics"/> emits; this body is the CPU
+    /// emulation. Each lane gathers its quad's A rows and B column (two xor-shuffles), then the two B columns it needs
+    /// (two shuffles), so tests on the CPU exercise the fragment layouts the kernels rely on.
+    /// </summary>
+    [IntrinsicImplementation]
+    public static MmaAccumulator Product(MmaAccumulator c, MmaA a, MmaB b)
     {
         int t = Warp.LaneIdx & 3;
         var mine = new Lane { A0 = a.A0, A1 = a.A1, A2 = a.A2, A3 = a.A3, B0 = b.B0, B1 = b.B1 };
@@ -184,6 +108,28 @@ public static class Mma
         c.C3 += Dot(q0.A1, q0.A3, right.B00, right.B01) + Dot(q1.A1, q1.A3, right.B10, right.B11)
             + Dot(q2.A1, q2.A3, right.B20, right.B21) + Dot(q3.A1, q3.A3, right.B30, right.B31);
         return c;
+    }
+
+    // One lane's fragments, and the fragments of a quad (the four lanes of one g), in lane order.
+    private struct Lane
+    {
+        public uint A0, A1, A2, A3, B0, B1;
+    }
+
+    private struct LanePair
+    {
+        public Lane L0, L1;
+    }
+
+    private struct Quad
+    {
+        public LanePair P0, P1;
+    }
+
+    // Column g of B as held by quad g: (b0, b1) of its lanes t = 0..3.
+    private struct Column
+    {
+        public uint B00, B01, B10, B11, B20, B21, B30, B31;
     }
 
     // Quad lane t' contributes k = 2t', 2t'+1 (from aLow, bLow) and k = 2t'+8, 2t'+9 (from aHigh, bHigh).

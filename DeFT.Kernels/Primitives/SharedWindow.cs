@@ -1,5 +1,5 @@
 using ILGPU;
-using ILGPU.Runtime.Cuda;
+using ILGPU.IR.Intrinsics;
 
 namespace DeFT.Kernels.Primitives;
 
@@ -11,30 +11,19 @@ namespace DeFT.Kernels.Primitives;
 /// </summary>
 public struct SharedWindow
 {
-    // ILGPU 1.5.3 declares every kernel's dynamic shared memory as this one extern symbol (PTXCodeGenerator's
-    // DynamicSharedMemoryAllocationName), so inline PTX can take its address.
-    private const string BaseAddressInstruction =
-        "{ .reg .u64 a; mov.u64 a, __dyn_shared_alloca; cvt.u32.u64 %0, a; }";
-
     /// <summary>The words of the window.</summary>
     public ArrayView<uint> Words;
 
-    /// <summary>Shared-state-space address of word 0 (PTX path only; 0 on the CPU accelerator).</summary>
+    /// <summary>Shared-state-space address of word 0 (0 on the CPU accelerator).</summary>
     public uint Address;
 
     /// <summary>The dynamic shared memory of the calling group (the launch must request it in bytes).</summary>
-    public static SharedWindow Dynamic()
-    {
-        var window = new SharedWindow { Words = SharedMemory.GetDynamic<uint>() };
-        if (CudaAsm.IsSupported)
-        {
-            var address = default(Output<uint>);
-            CudaAsm.EmitRef(BaseAddressInstruction, ref address);
-            window.Address = address.Value;
-        }
-        return window;
-    }
+    public static SharedWindow Dynamic() => new() { Words = SharedMemory.GetDynamic<uint>(), Address = BaseAddress() };
 
     /// <summary>Shared-state-space address of word <paramref name="word"/>.</summary>
     public readonly uint AddressOf(int word) => Address + (uint)word * 4u;
+
+    /// <summary>On CUDA the address of the dynamic shared memory, emitted by <see cref="PtxIntrinsics"/>; 0 on the CPU.</summary>
+    [IntrinsicImplementation]
+    public static uint BaseAddress() => 0u;
 }
