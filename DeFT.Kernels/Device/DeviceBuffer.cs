@@ -10,19 +10,28 @@ namespace DeFT.Kernels.Device;
 internal sealed class DeviceBuffer<T> : IDisposable where T : unmanaged
 {
     private readonly Accelerator accelerator;
+    private readonly string purpose;
     private MemoryBuffer1D<T, Stride1D.Dense>? buffer;
 
-    public DeviceBuffer(Accelerator accelerator) => this.accelerator = accelerator;
+    /// <summary>An empty buffer; <paramref name="purpose"/> names it in out-of-memory messages.</summary>
+    public DeviceBuffer(Accelerator accelerator, string purpose)
+    {
+        this.accelerator = accelerator;
+        this.purpose = purpose;
+    }
 
     public ArrayView<T> View { get; private set; }
 
-    /// <summary>Makes room for <paramref name="length"/> elements (contents are undefined after a grow).</summary>
+    /// <summary>
+    /// Makes room for <paramref name="length"/> elements (contents are undefined after a grow). A failed grow leaves the
+    /// buffer empty, never a view of freed memory.
+    /// </summary>
     public void EnsureLength(long length)
     {
         if (buffer is null || buffer.Length < length)
         {
-            buffer?.Dispose();
-            buffer = accelerator.Allocate1D<T>(Math.Max(1, length + length / 4));
+            Release();
+            buffer = DeviceMemory.Allocate<T>(accelerator, Math.Max(1, length + length / 4), purpose);
         }
         View = buffer.View.SubView(0, length);
     }
@@ -34,5 +43,12 @@ internal sealed class DeviceBuffer<T> : IDisposable where T : unmanaged
         if (data.Length > 0) View.AsDense().CopyFromCPU(stream, data);
     }
 
-    public void Dispose() => buffer?.Dispose();
+    public void Dispose() => Release();
+
+    private void Release()
+    {
+        View = default;
+        buffer?.Dispose();
+        buffer = null;
+    }
 }

@@ -27,15 +27,15 @@ public sealed class DevicePlan : IDisposable
     {
         Owner = owner;
         var a = owner.Accelerator;
-        TokenSlots = new(a);
-        TokenVisibility = new(a);
-        Items = new(a);
-        Tasks = new(a);
-        QueryOrder = new(a);
-        PartialOffsets = new(a);
-        PartialSlots = new(a);
-        PartialOutput = new(a);
-        PartialLse = new(a);
+        TokenSlots = new(a, "The device plan's token slots");
+        TokenVisibility = new(a, "The device plan's token visibility");
+        Items = new(a, "The device plan's work items");
+        Tasks = new(a, "The device plan's tasks");
+        QueryOrder = new(a, "The device plan's query order");
+        PartialOffsets = new(a, "The device plan's partial offsets");
+        PartialSlots = new(a, "The device plan's partial slots");
+        PartialOutput = new(a, "The device plan's partial outputs");
+        PartialLse = new(a, "The device plan's partial LSEs");
     }
 
     internal TreeAttention Owner { get; }
@@ -56,8 +56,15 @@ public sealed class DevicePlan : IDisposable
     /// <summary>The concrete partial-attention kernel this upload was cut for.</summary>
     public AttentionKernel Kernel { get; private set; }
 
+    /// <summary>True once <see cref="Dispose"/> has freed the device buffers; uploading into it or running it then throws.</summary>
+    public bool IsDisposed { get; private set; }
+
+    internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(IsDisposed, this);
+
     internal void Upload(AttentionPlan plan, AttentionKernel kernel, bool packRows, AcceleratorStream stream)
     {
+        // Until every buffer holds the new plan the device plan is empty: a failed upload (out of memory) leaves nothing half-run.
+        Plan = null;
         var heads = Owner.Heads;
         int rowsPerTask = TreeAttention.RowsPerTask(kernel);
         taskScratch.Clear();
@@ -82,9 +89,11 @@ public sealed class DevicePlan : IDisposable
         PackRows = packRows;
     }
 
-    /// <summary>Frees the device buffers.</summary>
+    /// <summary>Frees the device buffers. Disposing twice is harmless.</summary>
     public void Dispose()
     {
+        IsDisposed = true;
+        Plan = null;
         TokenSlots.Dispose();
         TokenVisibility.Dispose();
         Items.Dispose();
