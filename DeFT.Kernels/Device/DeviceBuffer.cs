@@ -4,10 +4,10 @@ using ILGPU.Runtime;
 namespace DeFT.Kernels.Device;
 
 /// <summary>
-/// A device array that grows but never shrinks: uploads reuse it while they fit, so steady-state
-/// decode steps allocate nothing. <see cref="View"/> covers the last upload's length.
+/// A device array that grows by itself and shrinks only when asked (<see cref="Trim"/>): uploads reuse it while they fit,
+/// so steady-state decode steps allocate nothing. <see cref="View"/> covers the last upload's length.
 /// </summary>
-internal sealed class DeviceBuffer<T> : IDisposable where T : unmanaged
+internal sealed class DeviceBuffer<T> : IDeviceBuffer where T : unmanaged
 {
     private readonly Accelerator accelerator;
     private readonly string purpose;
@@ -31,9 +31,22 @@ internal sealed class DeviceBuffer<T> : IDisposable where T : unmanaged
         if (buffer is null || buffer.Length < length)
         {
             Release();
-            buffer = DeviceMemory.Allocate<T>(accelerator, Math.Max(1, length + length / 4), purpose);
+            buffer = DeviceMemory.Allocate<T>(accelerator, Capacity(length), purpose);
         }
         View = buffer.View.SubView(0, length);
+    }
+
+    public long AllocatedBytes => (buffer?.Length ?? 0) * ArrayView<T>.ElementSize;
+
+    public long UsedBytes => View.Length * ArrayView<T>.ElementSize;
+
+    public bool Trim()
+    {
+        long length = View.Length;
+        if (buffer is null || buffer.Length <= Capacity(length)) return false;
+        Release();
+        EnsureLength(length);
+        return true;
     }
 
     /// <summary>Copies <paramref name="data"/> to the start of the buffer.</summary>
@@ -45,10 +58,13 @@ internal sealed class DeviceBuffer<T> : IDisposable where T : unmanaged
 
     public void Dispose() => Release();
 
-    private void Release()
+    public void Release()
     {
         View = default;
         buffer?.Dispose();
         buffer = null;
     }
+
+    // A quarter of headroom: a tree that grows by a few tokens per step does not reallocate every step.
+    private static long Capacity(long length) => Math.Max(1, length + length / 4);
 }
