@@ -10,7 +10,7 @@ namespace DeFT.Tests.Core;
 /// </summary>
 public class PlannerOverflowTests
 {
-    private static readonly int[] Large = { int.MaxValue, int.MaxValue - 1, int.MaxValue / 2 + 1, 1 << 30 };
+    private static readonly int[] Large = { int.MaxValue, int.MaxValue - 1, int.MaxValue / 2, 1 << 30 };
 
     public static TheoryData<PlanMethod, int, int> MethodsAndLargeOptions()
     {
