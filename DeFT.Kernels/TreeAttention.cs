@@ -36,9 +36,11 @@ public sealed class TreeAttention
     /// <paramref name="kernel"/> (default: <see cref="DefaultKernel"/> of the accelerator).
     /// </summary>
     /// <exception cref="NotSupportedException">The head dimension is not one of <see cref="SupportedHeadDims"/>.</exception>
+    /// <exception cref="ObjectDisposedException">The accelerator has been disposed.</exception>
     public TreeAttention(Accelerator accelerator, HeadConfig heads, AttentionKernel? kernel = null)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
+        DeviceChecks.Live(accelerator);
         Accelerator = accelerator;
         Heads = heads;
         Kernel = kernel ?? DefaultKernel(accelerator);
@@ -63,8 +65,13 @@ public sealed class TreeAttention
     public AttentionKernel Kernel { get; }
 
     /// <summary>Rows (query × query head pairs) per thread-group task of a concrete <paramref name="kernel"/>; device plans cut work items by it.</summary>
-    public static int RowsPerTask(AttentionKernel kernel) =>
-        kernel == AttentionKernel.TensorCore ? TensorCoreLayout.RowsPerTask<TensorCoreShape<HeadDim128>>() : PartialAttentionKernel.RowsPerTask;
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="kernel"/> is <see cref="AttentionKernel.Auto"/> or not a defined value.</exception>
+    public static int RowsPerTask(AttentionKernel kernel) => kernel switch
+    {
+        AttentionKernel.TensorCore => TensorCoreLayout.RowsPerTask<TensorCoreShape<HeadDim128>>(),
+        AttentionKernel.CudaCore => PartialAttentionKernel.RowsPerTask,
+        _ => throw new ArgumentOutOfRangeException(nameof(kernel), kernel, "RowsPerTask needs a concrete kernel: CudaCore or TensorCore."),
+    };
 
     /// <summary>The kernel used when none is named: <see cref="AttentionKernel.Auto"/> on CUDA, else <see cref="AttentionKernel.CudaCore"/> (the tensor-core emulation on the CPU is slow).</summary>
     public static AttentionKernel DefaultKernel(Accelerator accelerator)
@@ -91,15 +98,24 @@ public sealed class TreeAttention
     }
 
     /// <summary>Creates an empty device plan bound to this instance.</summary>
-    public DevicePlan CreatePlan() => new(this);
+    /// <exception cref="ObjectDisposedException">The accelerator has been disposed.</exception>
+    public DevicePlan CreatePlan()
+    {
+        DeviceChecks.Live(Accelerator);
+        return new(this);
+    }
 
     /// <summary>Uploads <paramref name="plan"/> into <paramref name="target"/> (once per decode step).</summary>
+    /// <exception cref="ObjectDisposedException">The accelerator, the device plan or the stream has been disposed.</exception>
     public void Upload(DevicePlan target, AttentionPlan plan, AcceleratorStream? stream = null)
     {
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(plan);
+        DeviceChecks.Live(Accelerator);
+        target.ThrowIfDisposed();
         if (!ReferenceEquals(target.Owner, this))
             throw new ArgumentException("The device plan belongs to another TreeAttention instance.", nameof(target));
+        if (stream is not null) DeviceChecks.Stream(stream, Accelerator, nameof(stream));
         var preferred = ChooseKernel(plan);
         var kernel = Kernel == AttentionKernel.Auto ? preferred : Kernel;
         target.Upload(plan, kernel, packRows: preferred == AttentionKernel.CudaCore, stream ?? Accelerator.DefaultStream);
@@ -108,12 +124,16 @@ public sealed class TreeAttention
     /// <summary>
     /// Enqueues attention of one layer: <paramref name="q"/> <c>[queries, Hq, D]</c> over <paramref name="kv"/>,
     /// writing <paramref name="output"/> <c>[queries, Hq, D]</c> and, when given (non-empty), the natural-log
-    /// LSE <paramref name="lse"/> <c>[queries, Hq]</c>. Shapes are validated before anything is launched.
+    /// LSE <paramref name="lse"/> <c>[queries, Hq]</c>. Shapes, and that every object is live and on this accelerator, are
+    /// validated before anything is launched.
     /// </summary>
+    /// <exception cref="ObjectDisposedException">The accelerator, the device plan, the KV cache, the stream or the buffer of a
+    /// view has been disposed.</exception>
+    /// <exception cref="ArgumentException">A view or the stream is on another accelerator, or a shape does not match.</exception>
     public void Run(DevicePlan plan, ArrayView<Half> q, KvLayer kv, ArrayView<Half> output,
         ArrayView<float> lse = default, AcceleratorStream? stream = null)
     {
-        var p = Prepare(plan, q, kv, output, lse);
+        var p = Prepare(plan, q, kv, output, lse, stream);
         var s = stream ?? Accelerator.DefaultStream;
         var host = plan.Plan!;
         if (plan.Kernel == AttentionKernel.TensorCore)
@@ -124,12 +144,22 @@ public sealed class TreeAttention
         mergeKernel(s, new KernelConfig((pairs + MergeKernel.PairsPerGroup - 1) / MergeKernel.PairsPerGroup, MergeKernel.GroupSize), p);
     }
 
-    private AttentionParams Prepare(DevicePlan plan, ArrayView<Half> q, KvLayer kv, ArrayView<Half> output, ArrayView<float> lse)
+    private AttentionParams Prepare(DevicePlan plan, ArrayView<Half> q, KvLayer kv, ArrayView<Half> output, ArrayView<float> lse,
+        AcceleratorStream? stream)
     {
         ArgumentNullException.ThrowIfNull(plan);
+        DeviceChecks.Live(Accelerator);
+        plan.ThrowIfDisposed();
         if (!ReferenceEquals(plan.Owner, this))
             throw new ArgumentException("The device plan belongs to another TreeAttention instance.", nameof(plan));
         var host = plan.Plan ?? throw new InvalidOperationException("The device plan is empty: call Upload first.");
+        if (kv.Cache is { IsDisposed: true }) throw new ObjectDisposedException(nameof(KvCache), "The KV cache of kv has been disposed.");
+        DeviceChecks.View(q, Accelerator, nameof(q), nameof(q), emptyIsError: true);
+        DeviceChecks.View(output, Accelerator, nameof(output), nameof(output), emptyIsError: true);
+        DeviceChecks.View(lse, Accelerator, nameof(lse), nameof(lse), emptyIsError: false);
+        DeviceChecks.View(kv.K, Accelerator, "kv.K", nameof(kv), emptyIsError: true);
+        DeviceChecks.View(kv.V, Accelerator, "kv.V", nameof(kv), emptyIsError: true);
+        if (stream is not null) DeviceChecks.Stream(stream, Accelerator, nameof(stream));
         if (kv.Heads != Heads)
             throw new ArgumentException($"The KV layer has heads {kv.Heads}, but the kernels were built for {Heads}.", nameof(kv));
         if (host.MaxSlot >= kv.SlotCount)

@@ -28,7 +28,7 @@ public static class AdaptivePlanner
             {
                 builder.AddGroup(curBegin, curEnd);
                 curBegin = curEnd = end;
-                int chunks = (length + block - 1) / block;
+                int chunks = (int)(((long)length + block - 1) / block);
                 for (int c = 0; c < chunks; c++)
                     builder.AddGroup(begin + (int)((long)c * length / chunks), begin + (int)((long)(c + 1) * length / chunks));
                 continue;

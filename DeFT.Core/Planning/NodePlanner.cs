@@ -13,8 +13,7 @@ public static class NodePlanner
         foreach (int node in layout.PreOrder)
         {
             var (begin, end) = layout.NodeFlatRange(node);
-            for (int t = begin; t < end; t += options.BlockTokens)
-                builder.AddGroup(t, Math.Min(end, t + options.BlockTokens));
+            builder.AddChunks(begin, end, options.BlockTokens);
         }
         return builder.Build(layout.FlatSlots.Length);
     }

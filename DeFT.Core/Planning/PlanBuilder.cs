@@ -44,8 +44,20 @@ internal sealed class PlanBuilder
             lo = Math.Min(lo, visibility[t].Begin);
             hi = Math.Max(hi, visibility[t].End);
         }
-        for (int q = lo; q < hi; q += maxQueries) AddItem(tokenBegin, tokenEnd, q, Math.Min(hi, q + maxQueries));
+        for (int q = lo; q < hi; q = ChunkEnd(q, hi, maxQueries)) AddItem(tokenBegin, tokenEnd, q, ChunkEnd(q, hi, maxQueries));
     }
+
+    /// <summary>Adds plan tokens <c>[begin, end)</c> as consecutive groups of at most <paramref name="chunk"/> tokens.</summary>
+    public void AddChunks(int begin, int end, int chunk)
+    {
+        for (int t = begin; t < end; t = ChunkEnd(t, end, chunk)) AddGroup(t, ChunkEnd(t, end, chunk));
+    }
+
+    /// <summary>
+    /// End of the chunk of at most <paramref name="chunk"/> starting at <paramref name="at"/> (≤ <paramref name="end"/>):
+    /// <c>at + chunk</c> may exceed <see cref="int.MaxValue"/> for the large limits the options allow, <c>end - at</c> cannot.
+    /// </summary>
+    private static int ChunkEnd(int at, int end, int chunk) => end - at > chunk ? at + chunk : end;
 
     private void AddItem(int tokenBegin, int tokenEnd, int queryBegin, int queryEnd)
     {

@@ -30,7 +30,7 @@ public sealed record PlanCostModel(double KvBytesPerToken, double PartialBytesPe
     public double Cost(int tokens, int queries)
     {
         int tile = Math.Max(1, QueriesPerTile);
-        long computedQueries = (queries + tile - 1) / tile * (long)tile;
+        long computedQueries = ((long)queries + tile - 1) / tile * tile;
         return tokens * KvBytesPerToken + queries * PartialBytesPerQuery + (double)tokens * computedQueries * BytesPerPair;
     }
 }

@@ -32,8 +32,7 @@ public static class SequencePlanner
         }
         var builder = new PlanBuilder(PlanMethod.Sequence, slots, visibility, layout.QueryOrderArray, options);
         for (int p = 0; p < layout.QueryCount; p++)
-            for (int t = pathBounds[p]; t < pathBounds[p + 1]; t += options.BlockTokens)
-                builder.AddGroup(t, Math.Min(pathBounds[p + 1], t + options.BlockTokens));
+            builder.AddChunks(pathBounds[p], pathBounds[p + 1], options.BlockTokens);
         return builder.Build(layout.FlatSlots.Length);
     }
 }

@@ -164,10 +164,15 @@ public sealed class DecodingTree
 
     /// <summary>
     /// Builds a forest from a parent array (-1 marks a root) and per-node slot lists; node <c>i</c> of the
-    /// arrays gets node id <c>i</c>. Roots and children keep the order of their ids. Throws <see cref="TreeException"/> for unknown parents, cycles and bad slots.
+    /// arrays gets node id <c>i</c>. Roots and children keep the order of their ids. Throws <see cref="TreeException"/> for unknown parents, cycles and bad slots,
+    /// <see cref="ArgumentNullException"/> for a null array or slot list.
     /// </summary>
     public static DecodingTree FromParents(IReadOnlyList<int> parents, IReadOnlyList<IReadOnlyList<int>> slots)
     {
+        ArgumentNullException.ThrowIfNull(parents);
+        ArgumentNullException.ThrowIfNull(slots);
+        for (int i = 0; i < slots.Count; i++)
+            if (slots[i] is null) throw new ArgumentNullException(nameof(slots), $"The slot list of node {i} is null.");
         if (parents.Count != slots.Count)
             throw new TreeException($"Parent array has {parents.Count} entries but {slots.Count} slot lists were given.");
         int n = parents.Count;

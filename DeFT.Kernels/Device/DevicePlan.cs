@@ -7,8 +7,12 @@ namespace DeFT.Kernels.Device;
 /// <summary>
 /// An <see cref="AttentionPlan"/> on the device, with the partial-result workspace it needs. Upload once
 /// per decode step with <see cref="TreeAttention.Upload"/>; every layer's <see cref="TreeAttention.Run"/>
-/// reuses it. Buffers grow to the largest plan seen and are reused after that, so a steady decode loop
-/// allocates nothing.
+/// reuses it. Buffers grow to the largest plan seen (with a quarter of headroom) and are reused after that, so a
+/// steady decode loop allocates nothing. They never shrink by themselves: shrinking on upload would reallocate, and
+/// wait for the device, in the middle of a decode loop whose plans swing in size. The caller decides instead:
+/// <see cref="AllocatedBytes"/> against <see cref="UsedBytes"/> shows what is held, and <see cref="Trim"/> gives the
+/// excess back, e.g. <c>if (plan.AllocatedBytes &gt; 4 * plan.UsedBytes) plan.Trim();</c> after a step whose tree was
+/// much larger than those that follow.
 /// </summary>
 public sealed class DevicePlan : IDisposable
 {
@@ -21,21 +25,23 @@ public sealed class DevicePlan : IDisposable
     internal readonly DeviceBuffer<int> PartialSlots;
     internal readonly DeviceBuffer<float> PartialOutput;
     internal readonly DeviceBuffer<float> PartialLse;
+    private readonly IDeviceBuffer[] buffers;
     private readonly List<AttentionTask> taskScratch = new();
 
     internal DevicePlan(TreeAttention owner)
     {
         Owner = owner;
         var a = owner.Accelerator;
-        TokenSlots = new(a);
-        TokenVisibility = new(a);
-        Items = new(a);
-        Tasks = new(a);
-        QueryOrder = new(a);
-        PartialOffsets = new(a);
-        PartialSlots = new(a);
-        PartialOutput = new(a);
-        PartialLse = new(a);
+        TokenSlots = new(a, "The device plan's token slots");
+        TokenVisibility = new(a, "The device plan's token visibility");
+        Items = new(a, "The device plan's work items");
+        Tasks = new(a, "The device plan's tasks");
+        QueryOrder = new(a, "The device plan's query order");
+        PartialOffsets = new(a, "The device plan's partial offsets");
+        PartialSlots = new(a, "The device plan's partial slots");
+        PartialOutput = new(a, "The device plan's partial outputs");
+        PartialLse = new(a, "The device plan's partial LSEs");
+        buffers = [TokenSlots, TokenVisibility, Items, Tasks, QueryOrder, PartialOffsets, PartialSlots, PartialOutput, PartialLse];
     }
 
     internal TreeAttention Owner { get; }
@@ -56,8 +62,46 @@ public sealed class DevicePlan : IDisposable
     /// <summary>The concrete partial-attention kernel this upload was cut for.</summary>
     public AttentionKernel Kernel { get; private set; }
 
+    /// <summary>True once <see cref="Dispose"/> has freed the device buffers; uploading into it or running it then throws.</summary>
+    public bool IsDisposed { get; private set; }
+
+    /// <summary>Device memory the plan's buffers hold now, in bytes: what the largest plan since the last <see cref="Trim"/> needed, plus headroom.</summary>
+    public long AllocatedBytes => buffers.Sum(b => b.AllocatedBytes);
+
+    /// <summary>Device memory the current <see cref="Plan"/> and its workspace occupy, in bytes (0 when there is none).</summary>
+    public long UsedBytes => Plan is null ? 0 : buffers.Sum(b => b.UsedBytes);
+
+    /// <summary>
+    /// Gives back the device memory the current plan does not need: every buffer holding more than the current plan plus the
+    /// quarter of headroom a grow adds is reallocated at that size and the plan uploaded into it again, on the default
+    /// stream; with no plan (never uploaded, or a failed upload) every buffer is freed. First waits for all work on the
+    /// accelerator, as kernels enqueued earlier may still read the old buffers. The next larger upload grows them again.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The device plan or its accelerator has been disposed.</exception>
+    public void Trim()
+    {
+        ThrowIfDisposed();
+        var accelerator = Owner.Accelerator;
+        DeviceChecks.Live(accelerator);
+        accelerator.Synchronize();
+        if (Plan is not { } plan)
+        {
+            foreach (var b in buffers) b.Release();
+            return;
+        }
+        Plan = null; // until the buffers hold it again: a failed reallocation leaves no plan to run over freed memory
+        bool reallocated = false;
+        foreach (var b in buffers) reallocated |= b.Trim();
+        if (reallocated) Upload(plan, Kernel, PackRows, accelerator.DefaultStream);
+        else Plan = plan;
+    }
+
+    internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(IsDisposed, this);
+
     internal void Upload(AttentionPlan plan, AttentionKernel kernel, bool packRows, AcceleratorStream stream)
     {
+        // Until every buffer holds the new plan the device plan is empty: a failed upload (out of memory) leaves nothing half-run.
+        Plan = null;
         var heads = Owner.Heads;
         int rowsPerTask = TreeAttention.RowsPerTask(kernel);
         taskScratch.Clear();
@@ -82,17 +126,11 @@ public sealed class DevicePlan : IDisposable
         PackRows = packRows;
     }
 
-    /// <summary>Frees the device buffers.</summary>
+    /// <summary>Frees the device buffers. Disposing twice is harmless.</summary>
     public void Dispose()
     {
-        TokenSlots.Dispose();
-        TokenVisibility.Dispose();
-        Items.Dispose();
-        Tasks.Dispose();
-        QueryOrder.Dispose();
-        PartialOffsets.Dispose();
-        PartialSlots.Dispose();
-        PartialOutput.Dispose();
-        PartialLse.Dispose();
+        IsDisposed = true;
+        Plan = null;
+        foreach (var b in buffers) b.Dispose();
     }
 }

@@ -5,9 +5,6 @@ using Half = ILGPU.Half;
 
 namespace DeFT.Kernels.Device;
 
-/// <summary>One layer of a <see cref="KvCache"/>: K and V as <c>[slots, Hkv, D]</c> fp16 views.</summary>
-public readonly record struct KvLayer(ArrayView<Half> K, ArrayView<Half> V, int SlotCount, HeadConfig Heads);
-
 /// <summary>
 /// The device KV cache: for every layer, K and V of <see cref="SlotCount"/> token slots as
 /// <c>[slots, Hkv, D]</c> fp16. Offsets are 64-bit, so a pool may exceed 2^31 elements.
@@ -19,17 +16,33 @@ public sealed class KvCache : IDisposable
     private readonly MemoryBuffer1D<Half, Stride1D.Dense> values;
 
     /// <summary>Allocates <paramref name="layers"/> layers of <paramref name="slotCount"/> slots.</summary>
+    /// <exception cref="ObjectDisposedException">The accelerator has been disposed.</exception>
+    /// <exception cref="InsufficientMemoryException">The cache is larger than the device's memory (checked before allocating), or
+    /// the allocation failed for want of free memory; the message gives the bytes asked for and the device's size.</exception>
     public KvCache(Accelerator accelerator, HeadConfig heads, int slotCount, int layers = 1)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         if (slotCount < 1) throw new ArgumentOutOfRangeException(nameof(slotCount), slotCount, "Need at least one slot.");
         if (layers < 1) throw new ArgumentOutOfRangeException(nameof(layers), layers, "Need at least one layer.");
+        DeviceChecks.Live(accelerator);
         this.accelerator = accelerator;
         Heads = heads;
         SlotCount = slotCount;
         LayerCount = layers;
-        keys = accelerator.Allocate1D<Half>(layers * LayerElements);
-        values = accelerator.Allocate1D<Half>(layers * LayerElements);
+        // In 128-bit arithmetic: slots × heads × dim × layers can pass 2^63.
+        Int128 elements = (Int128)layers * slotCount * heads.KvHeads * heads.HeadDim;
+        string purpose = $"A KV cache of {layers} layers × {slotCount} slots × K and V of {heads.KvHeads} × {heads.HeadDim} fp16";
+        DeviceMemory.CheckFits(accelerator, 2 * elements * ArrayView<Half>.ElementSize, purpose);
+        keys = DeviceMemory.Allocate<Half>(accelerator, (long)elements, purpose);
+        try
+        {
+            values = DeviceMemory.Allocate<Half>(accelerator, (long)elements, purpose);
+        }
+        catch
+        {
+            keys.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The head configuration.</summary>
@@ -47,12 +60,18 @@ public sealed class KvCache : IDisposable
     /// <summary>Elements of one token slot (all KV heads).</summary>
     public int SlotElements => Heads.KvHeads * Heads.HeadDim;
 
+    /// <summary>True once the device memory is freed, by <see cref="Dispose"/> or by disposing the accelerator.</summary>
+    public bool IsDisposed => keys.IsDisposed || values.IsDisposed;
+
     /// <summary>The views of layer <paramref name="layer"/>.</summary>
+    /// <exception cref="ObjectDisposedException">The cache or its accelerator has been disposed.</exception>
     public KvLayer Layer(int layer)
     {
+        DeviceChecks.Live(accelerator);
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
         CheckLayer(layer);
         return new KvLayer(keys.View.SubView(layer * LayerElements, LayerElements),
-            values.View.SubView(layer * LayerElements, LayerElements), SlotCount, Heads);
+            values.View.SubView(layer * LayerElements, LayerElements), SlotCount, Heads, this);
     }
 
     /// <summary>Writes a whole layer from host arrays <c>[slots, Hkv, D]</c>.</summary>
@@ -94,7 +113,7 @@ public sealed class KvCache : IDisposable
         return (l.K.GetAsArray(), l.V.GetAsArray());
     }
 
-    /// <summary>Frees the device memory.</summary>
+    /// <summary>Frees the device memory; later use of the cache or of its layers throws <see cref="ObjectDisposedException"/>.</summary>
     public void Dispose()
     {
         keys.Dispose();

@@ -326,6 +326,15 @@ public class DecodingTreeTests
         tree.PreOrder().Should().Equal(0, 2, 1, 3);
     }
 
+    [Fact]
+    public void FromParents_rejects_null_arrays_and_slot_lists()
+    {
+        FluentActions.Invoking(() => DecodingTree.FromParents(null!, null!)).Should().Throw<ArgumentNullException>().WithParameterName("parents");
+        FluentActions.Invoking(() => DecodingTree.FromParents(new[] { -1 }, null!)).Should().Throw<ArgumentNullException>().WithParameterName("slots");
+        FluentActions.Invoking(() => DecodingTree.FromParents(new[] { -1, 0 }, Lists(new[] { 0 }, null!)))
+            .Should().Throw<ArgumentNullException>().WithParameterName("slots").WithMessage("The slot list of node 1 is null.*");
+    }
+
     [Theory]
     [InlineData(new[] { -1, 5 }, "Node 1 has unknown parent 5.")]
     [InlineData(new[] { -1, 0, -2 }, "Node 2 has unknown parent -2.")]

@@ -79,5 +79,29 @@ public sealed class KvCacheTests(CpuAcceleratorFixture fixture)
         e.Message.Should().Contain("2 layers");
     }
 
+    [Fact]
+    public void A_cache_larger_than_the_device_is_refused_before_allocating()
+    {
+        // 2 × 2^31 layers × 2^31 slots × 1024 × 1024 × 2 bytes passes even the CPU accelerator's long.MaxValue "memory".
+        var huge = new HeadConfig(1024, 1024, 1024);
+        var e = FluentActions.Invoking(() => new KvCache(fixture.Accelerator, huge, int.MaxValue, int.MaxValue))
+            .Should().Throw<InsufficientMemoryException>().Which;
+        Int128 bytes = (Int128)2 * int.MaxValue * int.MaxValue * 1024 * 1024 * 2;
+        e.Message.Should().Contain($"needs {bytes} bytes").And.Contain($"has {fixture.Accelerator.MemorySize} bytes").And.Contain("KV cache");
+        e.InnerException.Should().BeNull("nothing was allocated");
+    }
+
+    [Fact]
+    public void A_failed_allocation_says_how_much_was_asked_for()
+    {
+        // 1 PiB for K: below the CPU accelerator's MemorySize, above any address space, so the allocation itself fails.
+        var heads = new HeadConfig(8, 8, 128);
+        const int slots = 1 << 30, layers = 512;
+        var e = FluentActions.Invoking(() => new KvCache(fixture.Accelerator, heads, slots, layers))
+            .Should().Throw<InsufficientMemoryException>().Which;
+        e.Message.Should().Contain($"needs {1L << 50} bytes").And.Contain($"has {fixture.Accelerator.MemorySize} bytes").And.Contain("allocation failed");
+        e.InnerException.Should().BeAssignableTo<OutOfMemoryException>();
+    }
+
     private static ushort[] Bits(Half[] values) => values.Select(ILGPU.Interop.FloatAsInt).ToArray();
 }

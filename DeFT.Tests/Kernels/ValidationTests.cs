@@ -93,6 +93,26 @@ public sealed class ValidationTests : IDisposable
         e.Message.Should().Contain($"{k.Length} elements").And.Contain($"need {needed}").And.Contain("for K");
     }
 
+    [Theory]
+    [InlineData("k", 1)]
+    [InlineData("k", 4)]
+    [InlineData("v", 1)]
+    [InlineData("v", 4)]
+    public void Kv_layer_over_a_view_that_is_not_16_byte_aligned(string name, int offset)
+    {
+        // The kernels read K and V 128 bits (8 fp16) at a time: a view starting mid-vector is refused when the layer is built.
+        long needed = (long)tree.SlotCount * Heads.KvHeads * Heads.HeadDim;
+        using var k = accelerator.Allocate1D<Half>(needed + 8);
+        using var v = accelerator.Allocate1D<Half>(needed + 8);
+        var shifted = (name == "k" ? k : v).View.SubView(offset, needed);
+        var e = FluentActions.Invoking(() => name == "k"
+                ? new KvLayer(shifted, v.View.SubView(8, needed), tree.SlotCount, Heads)
+                : new KvLayer(k.View.SubView(0, needed), shifted, tree.SlotCount, Heads))
+            .Should().Throw<ArgumentException>().Which;
+        e.ParamName.Should().Be(name);
+        e.Message.Should().Contain($"{name} starts at element {offset}").And.Contain("16-byte boundary").And.Contain("multiple of 8 elements");
+    }
+
     [Fact]
     public void Kv_cache_with_another_head_config()
     {
@@ -126,6 +146,17 @@ public sealed class ValidationTests : IDisposable
         empty.Plan.Should().BeNull();
         var e = ShouldThrowBeforeLaunch<InvalidOperationException>(() => attention.Run(empty, inputs.Q.View, inputs.Kv.Layer(0), inputs.Output.View, inputs.Lse.View));
         e.Message.Should().Contain("Upload");
+    }
+
+    [Theory]
+    [InlineData((AttentionKernel)42)]
+    [InlineData((AttentionKernel)(-1))]
+    [InlineData(AttentionKernel.Auto)]
+    public void Rows_per_task_of_no_concrete_kernel(AttentionKernel kernel)
+    {
+        var e = FluentActions.Invoking(() => TreeAttention.RowsPerTask(kernel)).Should().Throw<ArgumentOutOfRangeException>().Which;
+        e.ParamName.Should().Be("kernel");
+        e.Message.Should().Contain("concrete kernel");
     }
 
     [Fact]

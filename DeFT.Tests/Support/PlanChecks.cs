@@ -110,7 +110,7 @@ internal static class PlanChecks
     private static void AssertBalancedBlocks(WorkItem[] items, int n, PlannerOptions options, string context)
     {
         var blocks = items.Select(i => (i.TokenBegin, i.TokenEnd)).Distinct().OrderBy(b => b.TokenBegin).ToArray();
-        int expected = (n + options.BlockTokens - 1) / options.BlockTokens;
+        long expected = ((long)n + options.BlockTokens - 1) / options.BlockTokens;
         if (blocks.Length != expected) Fail(context, $"flatten has {blocks.Length} blocks, expected ⌈{n}/{options.BlockTokens}⌉ = {expected}");
         int at = 0;
         foreach (var (b, e) in blocks) { if (b != at) Fail(context, $"flatten blocks do not tile the tokens at {at}"); at = e; }
