@@ -1,3 +1,4 @@
+using DeFT.Kernels.Primitives;
 using ILGPU;
 using ILGPU.Runtime;
 using ILGPU.Runtime.Cuda;
@@ -18,6 +19,7 @@ public static class TensorCoreProbe
     public static double? Measure(Accelerator accelerator)
     {
         if (accelerator.AcceleratorType != AcceleratorType.Cuda) return null;
+        PtxIntrinsics.Register(accelerator.Context);
         var kernel = accelerator.LoadKernel<ArrayView<float>>(Kernel);
         int groups = accelerator.NumMultiprocessors * 4;
         using var sink = accelerator.Allocate1D<float>(groups * GroupSize);

@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
+using DeFT.Kernels.Primitives;
 using ILGPU;
 using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
@@ -14,17 +15,20 @@ public static class Accelerators
 
     /// <summary>
     /// A context with CUDA (if a driver is present) and a CPU device shaped like an NVIDIA GPU (warp 32,
-    /// 1024 threads per group), O2 optimisation (128-bit loads), ILGPU.Algorithms math and profiling markers.
+    /// 1024 threads per group), O2 optimisation (128-bit loads), ILGPU.Algorithms math, profiling markers and the
+    /// kernels' PTX intrinsics (<see cref="PtxIntrinsics"/>).
     /// </summary>
     public static Context CreateContext()
     {
         InstallCudaResolver();
-        return Context.Create(builder => builder
+        var context = Context.Create(builder => builder
             .Cuda()
             .CPU(CPUDeviceKind.Nvidia)
             .EnableAlgorithms()
             .Optimize(OptimizationLevel.O2)
             .Profiling());
+        PtxIntrinsics.Register(context);
+        return context;
     }
 
     /// <summary>The first CUDA device if there is one (unless <paramref name="forceCpu"/>), else the CPU device.</summary>
