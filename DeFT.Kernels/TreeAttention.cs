@@ -155,6 +155,7 @@ public sealed class TreeAttention
         var host = plan.Plan ?? throw new InvalidOperationException("The device plan is empty: call Upload first.");
         if (kv.Cache is { IsDisposed: true }) throw new ObjectDisposedException(nameof(KvCache), "The KV cache of kv has been disposed.");
         DeviceChecks.View(q, Accelerator, nameof(q), nameof(q), emptyIsError: true);
+        DeviceChecks.Aligned(q, 16, nameof(q));
         DeviceChecks.View(output, Accelerator, nameof(output), nameof(output), emptyIsError: true);
         DeviceChecks.View(lse, Accelerator, nameof(lse), nameof(lse), emptyIsError: false);
         DeviceChecks.View(kv.K, Accelerator, "kv.K", nameof(kv), emptyIsError: true);
@@ -186,9 +187,11 @@ public sealed class TreeAttention
             Lse = lse,
             QueryHeads = Heads.QueryHeads,
             KvHeads = Heads.KvHeads,
+            QAddress = DeviceAddress(q),
             KAddress = DeviceAddress(kv.K),
             VAddress = DeviceAddress(kv.V),
             VisibilityAddress = DeviceAddress(plan.TokenVisibility.View),
+            SlotsAddress = DeviceAddress(plan.TokenSlots.View),
             ScaleLog2 = (float)(Heads.Scale / Math.Log(2)),
             PackRows = plan.PackRows ? 1 : 0,
         };

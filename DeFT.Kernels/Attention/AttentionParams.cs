@@ -41,12 +41,16 @@ public struct AttentionParams
     public int KvHeads;
     /// <summary>CUDA-core kernel only: nonzero packs a task's rows into as few warps as possible (4 per warp) instead of spreading them one per warp (see <see cref="Device.DevicePlan.PackRows"/>).</summary>
     public int PackRows;
+    /// <summary>Device address of <see cref="Q"/>'s element 0 (16-byte aligned: <c>TreeAttention.Run</c> checks).</summary>
+    public long QAddress;
     /// <summary>Device address of <see cref="K"/>'s element 0 (the source operand of <c>cp.async</c>; unused on the CPU).</summary>
     public long KAddress;
     /// <summary>Device address of <see cref="V"/>'s element 0.</summary>
     public long VAddress;
     /// <summary>Device address of <see cref="TokenVisibility"/>'s element 0.</summary>
     public long VisibilityAddress;
+    /// <summary>Device address of <see cref="TokenSlots"/>' element 0.</summary>
+    public long SlotsAddress;
     /// <summary>Softmax scale times log2(e): scores are kept in the log2 domain so exp2 is enough.</summary>
     public float ScaleLog2;
 }

@@ -66,10 +66,13 @@ public static class TensorCoreAttentionKernel
         int posHigh = task.Position(rowHigh);
         int tiles = (item.TokenCount + tileTokens - 1) / tileTokens;
 
-        // Tile 0's copies fly while the Q rows are staged.
-        bool visibleToAll = IssueTile<TShape>(p, smem, task, 0, 0, tid, firstPosition, lastPosition);
-        if (tid < tileTokens) smem.Words[poisonWord + tid] = 0u;
+        // Prologue copies: the Q rows (into stage 1's space), tile 0 (its slots read from global memory) and the
+        // slots of tile 1; then the Q fragments into registers.
         StageQ<TShape>(p, smem, task, tid);
+        IssueTile<TShape>(p, smem, task, 0, 0, -1, tid);
+        IssueSlots<TShape>(p, smem, task, 1, 1, tid);
+        if (tid < tileTokens) smem.Words[poisonWord + tid] = 0u;
+        CpAsync.WaitAll();
         Group.Barrier();
 
         var q = default(MmaFragmentsA8);
@@ -90,12 +93,19 @@ public static class TensorCoreAttentionKernel
         for (int tile = 0; tile < tiles; tile++)
         {
             int stage = TensorCoreLayout.StageWord<TShape>(tile & 1);
-            CpAsync.WaitAll(); // this thread's copies of this tile have landed
-            // Publishes every thread's copies of this tile and ends the previous tile's use of the other stage.
+            CpAsync.WaitAll(); // this thread's copies of this tile (its token's mask among them) have landed
+            // A thread's vote: its token is visible to every row of the task (threads past the tile vote yes; tokens
+            // past the item have empty masks, so a partial last tile takes the masked path that drops them). The
+            // barrier publishes every thread's copies and ends the previous tile's use of the other stage.
+            bool visibleToAll = tid >= tileTokens
+                || Covers(smem.Words.SubView(stage + 2 * tileWords, 2 * tileTokens).Cast<QueryRange>()[tid], firstPosition, lastPosition);
             bool unmasked = Group.BarrierAnd(visibleToAll);
             if (tile + 1 < tiles)
-                visibleToAll = IssueTile<TShape>(p, smem, task, tile + 1, TensorCoreLayout.StageWord<TShape>((tile + 1) & 1),
-                    tid, firstPosition, lastPosition);
+            {
+                IssueTile<TShape>(p, smem, task, tile + 1, TensorCoreLayout.StageWord<TShape>((tile + 1) & 1),
+                    TensorCoreLayout.SlotWord<TShape>((tile + 1) & 1), tid);
+                IssueSlots<TShape>(p, smem, task, tile + 2, tile & 1, tid);
+            }
 
             bool poisoned = false;
             if (!unmasked)
@@ -152,61 +162,66 @@ public static class TensorCoreAttentionKernel
             WriteRow(p, task, rowHigh, posHigh, maxHigh, sums.Y, poisonedHigh, ref oLow, ref oHigh, true, t, dim);
     }
 
-    // Issues this thread's copies of tile `tile` into the stage at word `stage` and returns its vote for "every token
-    // of the tile is visible to every row of the task": threads past the tile vote yes; a thread whose token slot is
-    // past the item votes no, so a partial last tile takes the masked path that drops its zero-filled tokens.
-    private static bool IssueTile<TShape>(AttentionParams p, SharedWindow smem, in TaskContext task, int tile, int stage,
-        int tid, int firstPosition, int lastPosition) where TShape : struct, ITensorCoreShape
+    // Issues this thread's copies of tile `tile` into the stage at word `stage`: K and V rows (this thread's 16-byte
+    // chunk of every (groupSize / chunksPerRow)-th token; tokens past the item zero-filled) and its token's mask. The
+    // slots come from the slot buffer at word `slots` (copied a tile ahead), or from global memory when it is -1.
+    private static void IssueTile<TShape>(AttentionParams p, SharedWindow smem, in TaskContext task, int tile, int stage, int slots,
+        int tid) where TShape : struct, ITensorCoreShape
     {
         var shape = default(TShape);
         int tileTokens = shape.TileTokens;
-        int groupSize = TensorCoreLayout.GroupSize<TShape>();
         int rowWords = TensorCoreLayout.RowWords<TShape>();
         int tileWords = TensorCoreLayout.TileWords<TShape>();
         int chunksPerRow = TensorCoreLayout.ChunksPerRow<TShape>();
+        int tokenStep = TensorCoreLayout.GroupSize<TShape>() / chunksPerRow;
+        int chunk = tid % chunksPerRow;
         var k16 = p.K.Cast<Vec16>();
         var v16 = p.V.Cast<Vec16>();
         int first = task.Item.TokenBegin + tile * tileTokens;
         int count = XMath.Min(tileTokens, task.Item.TokenEnd - first);
-        for (int c = tid; c < tileTokens * chunksPerRow; c += groupSize)
+        for (int j = tid / chunksPerRow; j < tileTokens; j += tokenStep)
         {
-            int j = c / chunksPerRow;
-            int chunk = c - j * chunksPerRow;
             bool valid = j < count;
-            long at = valid ? ((long)p.TokenSlots[first + j] * p.KvHeads + task.KvHead) * chunksPerRow + chunk : 0L;
+            int slot = slots >= 0 ? (int)smem.Words[slots + j] : valid ? p.TokenSlots[first + j] : 0;
+            long at = ((long)slot * p.KvHeads + task.KvHead) * chunksPerRow + chunk;
             int word = stage + j * rowWords + 4 * chunk;
             CpAsync.Copy16(smem, word, k16, p.KAddress, at, valid);
             CpAsync.Copy16(smem, word + tileWords, v16, p.VAddress, at, valid);
         }
-        if (tid >= tileTokens) return true;
-        bool mine = tid < count;
-        CpAsync.Copy8(smem, stage + 2 * tileWords + 2 * tid, p.TokenVisibility.Cast<long>(), p.VisibilityAddress, first + tid, mine);
-        if (!mine) return false;
-        var range = p.TokenVisibility[first + tid];
-        return range.Begin <= firstPosition && range.End > lastPosition;
+        if (tid < tileTokens)
+            CpAsync.Copy8(smem, stage + 2 * tileWords + 2 * tid, p.TokenVisibility.Cast<long>(), p.VisibilityAddress, first + tid, tid < count);
     }
 
-    // The task's Q rows into stage 1's space, row-major with the K/V row stride; rows past the task are zero.
-    // 16-bit loads: the caller's q view need not be aligned.
+    // Copies the KV slots of tile `tile` (if the item has it) into slot buffer `buffer`, one per thread of the first tile's worth.
+    private static void IssueSlots<TShape>(AttentionParams p, SharedWindow smem, in TaskContext task, int tile, int buffer, int tid)
+        where TShape : struct, ITensorCoreShape
+    {
+        int tileTokens = default(TShape).TileTokens;
+        int token = task.Item.TokenBegin + tile * tileTokens + tid;
+        if (tid < tileTokens && token < task.Item.TokenEnd)
+            CpAsync.Copy4(smem, TensorCoreLayout.SlotWord<TShape>(buffer) + tid, p.TokenSlots, p.SlotsAddress, token, true);
+    }
+
+    // Whether a token's mask covers every ordered position of the task.
+    private static bool Covers(QueryRange range, int firstPosition, int lastPosition) =>
+        range.Begin <= firstPosition && range.End > lastPosition;
+
+    // Copies the task's Q rows into stage 1's space, row-major with the K/V row stride (16-byte chunks; rows past the
+    // task zero-filled).
     private static void StageQ<TShape>(AttentionParams p, SharedWindow smem, in TaskContext task, int tid)
         where TShape : struct, ITensorCoreShape
     {
         int dim = default(TShape).Value;
         int rowWords = TensorCoreLayout.RowWords<TShape>();
+        int chunksPerRow = TensorCoreLayout.ChunksPerRow<TShape>();
         int qWord = TensorCoreLayout.QWord<TShape>();
-        int wordsPerRow = dim / 2;
-        int rowsPerTask = TensorCoreLayout.RowsPerTask<TShape>();
-        for (int i = tid; i < rowsPerTask * wordsPerRow; i += TensorCoreLayout.GroupSize<TShape>())
+        int chunk = tid % chunksPerRow;
+        var q16 = p.Q.Cast<Vec16>();
+        for (int r = tid / chunksPerRow; r < TensorCoreLayout.RowsPerTask<TShape>(); r += TensorCoreLayout.GroupSize<TShape>() / chunksPerRow)
         {
-            int r = i / wordsPerRow;
-            int w = i - r * wordsPerRow;
-            uint bits = 0u;
-            if (r < task.RowCount)
-            {
-                long at = task.QOffset(p, r, dim) + 2 * w;
-                bits = Interop.FloatAsInt(p.Q[at]) | ((uint)Interop.FloatAsInt(p.Q[at + 1]) << 16);
-            }
-            smem.Words[qWord + r * rowWords + w] = bits;
+            bool valid = r < task.RowCount;
+            long at = valid ? task.QOffset(p, r, dim) / 8 + chunk : 0L;
+            CpAsync.Copy16(smem, qWord + r * rowWords + 4 * chunk, q16, p.QAddress, at, valid);
         }
     }
 

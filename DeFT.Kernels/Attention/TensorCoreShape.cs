@@ -39,7 +39,8 @@ public readonly struct TensorCoreShape<TDim> : ITensorCoreShape where TDim : str
 /// <summary>
 /// Everything <see cref="TensorCoreAttentionKernel"/> derives from an <see cref="ITensorCoreShape"/>. Shared memory
 /// is one dynamic window of 32-bit words: <see cref="Stages"/> stages of [K tile | V tile | masks], then one word per
-/// token for the poison tags of the stage being computed. K and V tiles are row-major by token with rows of
+/// token for the poison tags of the stage being computed, then two buffers of one KV slot per token (the slots of
+/// the tile after next are copied while the next tile's K and V are, so no copy waits on a global load). K and V tiles are row-major by token with rows of
 /// D/2 + 4 words: the 16-byte pad puts the 8 rows an <c>ldmatrix</c> phase reads on distinct banks. The task's Q rows
 /// are staged once, with the same row stride, in stage 1's space before the pipeline reaches it.
 /// </summary>
@@ -76,12 +77,16 @@ public static class TensorCoreLayout
     /// <summary>First word of the poison tags (one per token of a tile).</summary>
     public static int PoisonWord<TShape>() where TShape : struct, ITensorCoreShape => Stages * StageWords<TShape>();
 
+    /// <summary>First word of slot buffer <paramref name="buffer"/> (0 or 1): the KV slots of a tile, copied a tile ahead.</summary>
+    public static int SlotWord<TShape>(int buffer) where TShape : struct, ITensorCoreShape =>
+        PoisonWord<TShape>() + (1 + buffer) * default(TShape).TileTokens;
+
     /// <summary>First word of the staged Q rows (stage 1, free until the first pipeline step refills it).</summary>
     public static int QWord<TShape>() where TShape : struct, ITensorCoreShape => StageWord<TShape>(1);
 
     /// <summary>Dynamic shared memory of one group, in bytes.</summary>
     public static int SharedBytes<TShape>() where TShape : struct, ITensorCoreShape =>
-        4 * (PoisonWord<TShape>() + default(TShape).TileTokens);
+        4 * (PoisonWord<TShape>() + 3 * default(TShape).TileTokens);
 
     /// <summary>Throws when the shape breaks an assumption of the kernel's fragment code or exceeds the group's shared memory.</summary>
     public static void Validate<TShape>() where TShape : struct, ITensorCoreShape
@@ -91,7 +96,8 @@ public static class TensorCoreLayout
         Require(shape.Value is 64 or 128, name, $"head dimension {shape.Value}: the fragment code holds 64 or 128 dims");
         Require(shape.TileTokens == 32, name, $"{shape.TileTokens} tile tokens: the S tile is four 8-token fragments");
         Require(shape.RowsPerWarp == 16, name, $"{shape.RowsPerWarp} rows per warp: each warp holds one m16 tile");
-        Require(shape.TileTokens <= GroupSize<TShape>(), name, "one thread per tile token copies its mask and votes");
+        Require(shape.TileTokens <= GroupSize<TShape>(), name, "one thread per tile token copies its mask and slot and votes");
+        Require(GroupSize<TShape>() % ChunksPerRow<TShape>() == 0, name, "each thread copies the same 16-byte chunk of several rows");
         Require(RowsPerTask<TShape>() * RowWords<TShape>() <= StageWords<TShape>(), name, "the Q rows must fit in one stage");
         Require(SharedBytes<TShape>() <= MaxSharedBytes, name, $"{SharedBytes<TShape>()} B of shared memory (at most {MaxSharedBytes})");
     }

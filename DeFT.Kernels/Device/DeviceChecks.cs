@@ -57,7 +57,7 @@ internal static class DeviceChecks
         long misalignment = ((long)buffer.NativePtr + offset) % alignment;
         if (misalignment != 0)
             throw new ArgumentException($"{name} starts at element {offset / ArrayView<T>.ElementSize} of its buffer, {misalignment} bytes past " +
-                $"a {alignment}-byte boundary; the kernels load K and V {alignment} bytes at a time, so the view must start at a multiple of " +
+                $"a {alignment}-byte boundary; the kernels load it {alignment} bytes at a time, so the view must start at a multiple of " +
                 $"{alignment / ArrayView<T>.ElementSize} elements of an aligned buffer.", name);
     }
 

@@ -37,6 +37,15 @@ public static class CpAsync
             shared.Words.Cast<long>()[word / 2] = valid ? source[index] : 0L;
     }
 
+    /// <summary>As <see cref="Copy16"/> for 4 bytes.</summary>
+    public static void Copy4(SharedWindow shared, int word, ArrayView<int> source, long sourceAddress, long index, bool valid)
+    {
+        if (Accelerator.CurrentType == AcceleratorType.Cuda)
+            Copy4At(shared.AddressOf(word), sourceAddress + (valid ? index : 0L) * 4L, valid ? 4u : 0u);
+        else
+            shared.Words[word] = valid ? (uint)source[index] : 0u;
+    }
+
     /// <summary>
     /// The 16-byte <c>cp.async</c> from <paramref name="globalAddress"/> to <paramref name="sharedAddress"/>, zero-filled
     /// past <paramref name="sourceBytes"/> (PTX only: emitted by <see cref="PtxIntrinsics"/>).
@@ -48,6 +57,11 @@ public static class CpAsync
     /// <summary>As <see cref="Copy16At"/> for 8 bytes.</summary>
     [IntrinsicImplementation]
     public static void Copy8At(uint sharedAddress, long globalAddress, uint sourceBytes) =>
+        throw new NotSupportedException("cp.async exists only on CUDA.");
+
+    /// <summary>As <see cref="Copy16At"/> for 4 bytes.</summary>
+    [IntrinsicImplementation]
+    public static void Copy4At(uint sharedAddress, long globalAddress, uint sourceBytes) =>
         throw new NotSupportedException("cp.async exists only on CUDA.");
 
     /// <summary>Waits until every copy the calling thread issued has landed in shared memory (nothing to wait for on the CPU).</summary>

@@ -22,7 +22,7 @@ public static class PtxIntrinsics
     private const string LdMatrixInstruction = "ldmatrix.sync.aligned.m8n8.x4.shared.b16";
     private const string LdMatrixTransposedInstruction = "ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16";
     private const string Copy16Instruction = "cp.async.cg.shared.global";
-    private const string Copy8Instruction = "cp.async.ca.shared.global";
+    private const string Copy8Instruction = "cp.async.ca.shared.global"; // 4 or 8 bytes (.cg takes only 16)
     private const string WaitAllInstruction = "cp.async.wait_all";
     private const string SharedBaseInstruction = "mov.u32";
     // ILGPU 1.5.3 declares every kernel's dynamic shared memory as this extern symbol (PTXCodeGenerator).
@@ -43,6 +43,7 @@ public static class PtxIntrinsics
             Bind(manager, typeof(LdMatrix), nameof(LdMatrix.LoadTransposed), nameof(GenerateLdMatrixTransposed));
             Bind(manager, typeof(CpAsync), nameof(CpAsync.Copy16At), nameof(GenerateCopy16));
             Bind(manager, typeof(CpAsync), nameof(CpAsync.Copy8At), nameof(GenerateCopy8));
+            Bind(manager, typeof(CpAsync), nameof(CpAsync.Copy4At), nameof(GenerateCopy4));
             Bind(manager, typeof(CpAsync), nameof(CpAsync.WaitAll), nameof(GenerateWaitAll));
             Bind(manager, typeof(SharedWindow), nameof(SharedWindow.BaseAddress), nameof(GenerateSharedBase));
             Registered.Add(context, context);
@@ -84,12 +85,15 @@ public static class PtxIntrinsics
         command.AppendArgumentValue(address);
     }
 
-    // Copy16At(uint shared, long global, uint sourceBytes, ...) and Copy8At(...): zero-fill past sourceBytes.
+    // Copy16At / Copy8At / Copy4At(uint shared, long global, uint sourceBytes): zero-fill past sourceBytes.
     private static void GenerateCopy16(PTXBackend backend, PTXCodeGenerator generator, Value value) =>
         EmitCopy(generator, value, Copy16Instruction, 16);
 
     private static void GenerateCopy8(PTXBackend backend, PTXCodeGenerator generator, Value value) =>
         EmitCopy(generator, value, Copy8Instruction, 8);
+
+    private static void GenerateCopy4(PTXBackend backend, PTXCodeGenerator generator, Value value) =>
+        EmitCopy(generator, value, Copy8Instruction, 4);
 
     private static void EmitCopy(PTXCodeGenerator generator, Value value, string instruction, int bytes)
     {
