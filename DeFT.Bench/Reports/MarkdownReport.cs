@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text;
+using DeFT.Bench.Measurement;
+using DeFT.Bench.Setup;
 
 namespace DeFT.Bench.Reports;
 
@@ -12,7 +14,7 @@ public static class MarkdownReport
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
         var device = records.Count > 0 ? records[0].Device : "?";
-        var l2 = records.Count > 0 ? records[0].L2 : "?";
+        var l2 = records.Count == 0 ? "?" : L2Text(records[0]);
         sb.AppendLine(inv, $"Device: **{device}**; copy bandwidth {(double.IsNaN(bandwidthGBs) ? "n/a" : bandwidthGBs.ToString("F0", inv) + " GB/s")}; tensor cores {(tensorTflops is double t ? t.ToString("F0", inv) + " TFLOP/s" : "n/a")}; L2 {l2}.");
         sb.AppendLine();
         sb.AppendLine("| workload | heads | method | kernel | median µs | p10–p90 µs | memory floor µs | compute floor µs | × floor | vs sequence | max abs err | KV read MB |");
@@ -27,6 +29,15 @@ public static class MarkdownReport
         }
         return sb.ToString();
     }
+
+    /// <summary>The L2 policy of a record: how it was evicted, or "warm"; runs saved before the field existed say only "evicted".</summary>
+    public static string L2Text(RunRecord record) => record.L2Eviction switch
+    {
+        "read" => EvictionChoice.Describe(L2Eviction.Read, record.L2EvictionBytes ?? 0),
+        "clear" => EvictionChoice.Describe(L2Eviction.Clear, record.L2EvictionBytes ?? 0),
+        "none" => EvictionChoice.Describe(L2Eviction.None, 0),
+        _ => record.L2,
+    };
 
     /// <summary>Writes <see cref="Render(IReadOnlyList{RunRecord}, double, double?)"/> to <paramref name="path"/>.</summary>
     public static void Write(string path, IReadOnlyList<RunRecord> records, double bandwidthGBs, double? tensorTflops) =>
