@@ -107,7 +107,7 @@ public sealed class RunCommand : Command<RunCommand.Settings>
             $"Device: [bold]{device}[/] — copy bandwidth {bandwidth:F0} GB/s, tensor cores {(tensor is double t ? $"{t:F0} TFLOP/s" : "n/a")}, L2 {EvictionChoice.Describe(eviction, L2Evictor.DefaultBytes)}");
 
         var options = new BenchmarkOptions(settings.Warmups ?? (gpu ? 10 : 1), settings.Reps ?? (gpu ? 30 : 3), eviction,
-            settings.Samples, settings.PlannerOptions, bandwidth, tensor, device);
+            settings.Samples, settings.PlannerOptions, bandwidth, tensor, device, settings.TargetChoice);
         var methods = Setup.Methods.Parse(settings.Methods);
         var kernels = KernelChoice.Parse(settings.Kernels) ?? new List<AttentionKernel> { TreeAttention.DefaultKernel(accelerator) };
         using var bench = new MethodBenchmark(accelerator, eviction);

@@ -14,7 +14,7 @@ namespace DeFT.Bench.Measurement;
 
 /// <summary>How to measure: repetitions, L2 eviction before each timed rep, floors and tolerances.</summary>
 public sealed record BenchmarkOptions(int Warmups, int Reps, L2Eviction Eviction, int Samples, PlannerOptions Planner,
-    double BandwidthGBs, double? TensorTflops, string Device)
+    double BandwidthGBs, double? TensorTflops, string Device, TargetChoice? Target = null)
 {
     /// <summary>Tensor FLOPs per byte of bandwidth on this device (130 where the tensor rate is unknown).</summary>
     public double FlopsPerByte => TensorTflops is double t ? t * 1e3 / BandwidthGBs : 130;
@@ -70,7 +70,11 @@ public sealed class MethodBenchmark : IDisposable
         progress($"{workload.Name} {heads}: reference on a sample of queries");
         var reference = new SampledReference(workload.Tree, workload.Queries, heads, QSeed, KSeed, VSeed, options.Samples);
         using var devicePlan = attention.CreatePlan();
-        var planner = options.Planner with { CostModel = PlanCostModel.For(heads, flopsPerByte: options.FlopsPerByte) };
+        var planner = options.Planner with
+        {
+            CostModel = PlanCostModel.For(heads, flopsPerByte: options.FlopsPerByte),
+            Target = options.Target?.Resolve(heads, attention),
+        };
         var records = new List<RunRecord>();
         foreach (var method in methods)
         {
@@ -112,6 +116,7 @@ public sealed class MethodBenchmark : IDisposable
                 L2 = Evicted(options) ? "evicted" : "warm", L2Eviction = EvictionChoice.NameOf(Evicted(options) ? options.Eviction : L2Eviction.None),
                 L2EvictionBytes = Evicted(options) ? evictor!.Bytes : null,
                 BandwidthGbs = options.BandwidthGBs, TensorTflops = options.TensorTflops,
+                PlannerTarget = planner.Target?.ToString(),
             });
         }
         var baseline = records.FirstOrDefault(r => r.Method == Methods.NameOf(PlanMethod.Sequence) && r.MedianUs is not null);

@@ -15,7 +15,7 @@ public static class MarkdownReport
         var sb = new StringBuilder();
         var device = records.Count > 0 ? records[0].Device : "?";
         var l2 = records.Count == 0 ? "?" : L2Text(records[0]);
-        sb.AppendLine(inv, $"Device: **{device}**; copy bandwidth {(double.IsNaN(bandwidthGBs) ? "n/a" : bandwidthGBs.ToString("F0", inv) + " GB/s")}; tensor cores {(tensorTflops is double t ? t.ToString("F0", inv) + " TFLOP/s" : "n/a")}; L2 {l2}.");
+        sb.AppendLine(inv, $"Device: **{device}**; copy bandwidth {(double.IsNaN(bandwidthGBs) ? "n/a" : bandwidthGBs.ToString("F0", inv) + " GB/s")}; tensor cores {(tensorTflops is double t ? t.ToString("F0", inv) + " TFLOP/s" : "n/a")}; L2 {l2}.{Target(records)}");
         sb.AppendLine();
         sb.AppendLine("| workload | heads | method | kernel | median µs | p10–p90 µs | memory floor µs | compute floor µs | × floor | vs sequence | max abs err | KV read MB |");
         sb.AppendLine("|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
@@ -29,6 +29,11 @@ public static class MarkdownReport
         }
         return sb.ToString();
     }
+
+    private static string Target(IReadOnlyList<RunRecord> records) =>
+        records.Select(r => r.PlannerTarget).FirstOrDefault(t => t is not null) is { } target
+            ? $" Adaptive planned for parallelism target {target} (SMs x groups per SM x rows per group)."
+            : "";
 
     /// <summary>The L2 policy of a record: how it was evicted, or "warm"; runs saved before the field existed say only "evicted".</summary>
     public static string L2Text(RunRecord record) => record.L2Eviction switch
@@ -57,7 +62,7 @@ public static class MarkdownReport
         var methods = records.Select(r => r.Method).Distinct().ToList();
         DecodeRecord? Find(string workload, string method) => records.FirstOrDefault(r => r.Workload == workload && r.Method == method);
 
-        sb.AppendLine(inv, $"Device: **{first.Device}**; {first.Layers} layers of Hq {first.Hq} / Hkv {first.Hkv} / D {first.HeadDim}; every layer runs attention with its step's one plan; L2 not flushed (a decode loop as it runs).");
+        sb.AppendLine(inv, $"Device: **{first.Device}**; {first.Layers} layers of Hq {first.Hq} / Hkv {first.Hkv} / D {first.HeadDim}; every layer runs attention with its step's one plan; L2 not flushed (a decode loop as it runs).{(first.PlannerTarget is { } target ? $" Adaptive planned for parallelism target {target}." : "")}");
         sb.AppendLine();
         foreach (var w in workloads)
         {

@@ -43,4 +43,6 @@ public sealed record RunRecord
     public double? BandwidthGbs { get; init; }
     /// <summary>Measured tensor-core rate the compute floor used (TFLOP/s).</summary>
     public double? TensorTflops { get; init; }
+    /// <summary>The parallelism target Adaptive planned for (SMs x groups per SM x rows per group), or absent for none (BlockTokens alone).</summary>
+    public string? PlannerTarget { get; init; }
 }
