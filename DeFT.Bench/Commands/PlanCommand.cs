@@ -20,6 +20,10 @@ public sealed class PlanCommand : Command<PlanCommand.Settings>
         [CommandOption("-m|--method <METHOD>")]
         [Description("Method (repeatable): adaptive, flatten, node, sequence. Default: all.")]
         public string[] Methods { get; init; } = Array.Empty<string>();
+
+        [CommandOption("--candidates <N>")]
+        [Description("With --target: also list the N best chunk lengths Adaptive tried, with their modelled groups and times (and BlockTokens').")]
+        public int Candidates { get; init; }
     }
 
     /// <inheritdoc/>
@@ -27,6 +31,11 @@ public sealed class PlanCommand : Command<PlanCommand.Settings>
     {
         var records = Build(settings);
         foreach (var r in records) AnsiConsole.Write(Table(r));
+        if (settings.Candidates > 0 && settings.TargetChoice is { } choice)
+            foreach (var w in WorkloadSelection.Resolve(settings.Workloads, settings.Trees, settings.DataDirectory))
+                foreach (var heads in WorkloadSelection.Heads(settings.Heads, settings.HeadDim))
+                    AnsiConsole.Write(CandidateTable(w, heads, settings.PlannerOptions with { CostModel = PlanCostModel.For(heads), Target = choice.Resolve(heads) },
+                        settings.Candidates));
         if (settings.JsonPath is not null)
         {
             if (records.Count == 1) JsonReport.Write(settings.JsonPath, records[0]);
@@ -81,6 +90,22 @@ public sealed class PlanCommand : Command<PlanCommand.Settings>
             : options.Target is null ? options.BlockTokens
             : AdaptivePlanner.ChooseChunkTokens(new TreeLayout(w.Tree, w.Queries), options).ChunkTokens;
         return row with { Groups = model.Groups, Waves = model.Waves, ModelMicroseconds = model.TotalMicroseconds, ChunkTokens = chunk };
+    }
+
+    private static Table CandidateTable(Workload w, HeadConfig heads, PlannerOptions options, int count)
+    {
+        var layout = new TreeLayout(w.Tree, w.Queries);
+        var all = AdaptivePlanner.Candidates(layout, options);
+        int chosen = AdaptivePlanner.ChooseChunkTokens(layout, options).ChunkTokens;
+        var shown = all.OrderBy(c => c.Estimate.TotalMicroseconds).Take(count).ToList();
+        if (!shown.Any(c => c.ChunkTokens == options.BlockTokens)) shown.Add(all[0]);
+        var t = new Table().Border(TableBorder.Rounded)
+            .Title($"{w.Name} {heads}: Adaptive's candidate chunk lengths on {options.Target} ({all.Count} tried; * chosen, BlockTokens {options.BlockTokens} = no target)");
+        t.AddColumns("chunk", "groups", "waves", "pass µs", "partials µs", "model µs");
+        foreach (var (chunk, e) in shown)
+            t.AddRow($"{chunk}{(chunk == chosen ? " *" : "")}", $"{e.Groups:N0}", $"{e.Waves:F2}", $"{e.PassMicroseconds:F0}", $"{e.PartialMicroseconds:F1}", $"{e.TotalMicroseconds:F0}");
+        foreach (var c in t.Columns) c.RightAligned();
+        return t;
     }
 
     private static Table Table(PlanRecord r)

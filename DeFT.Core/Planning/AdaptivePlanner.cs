@@ -57,40 +57,77 @@ public static class AdaptivePlanner
         return Choose(Segments(layout), options);
     }
 
+    /// <summary>
+    /// Every chunk length the planner tries for <paramref name="layout"/> with <paramref name="options"/> (which must name
+    /// a target), BlockTokens first, each with its modelled time (for reports; planning itself skips candidates a lower
+    /// bound rules out).
+    /// </summary>
+    public static IReadOnlyList<(int ChunkTokens, PlanTimeEstimate Estimate)> Candidates(TreeLayout layout, PlannerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (options.Target is null) throw new ArgumentException("The options name no parallelism target.", nameof(options));
+        var segments = Segments(layout);
+        var skeleton = Skeleton(segments, options);
+        var sink = new EstimateSink(options.Target, options.MaxQueriesPerItem);
+        return CandidateLengths(segments, options)
+            .Select(length => (length, Estimate(segments, skeleton, options, length, ref sink, double.PositiveInfinity)!))
+            .ToList();
+    }
+
     private static AdaptiveChoice Choose(Segment[] segments, PlannerOptions options)
     {
-        var target = options.Target!;
-        int longest = 0;
-        foreach (var s in segments) longest = Math.Max(longest, s.End - s.Begin);
-        // The cut of BlockTokens as a skeleton: packed blocks and long nodes. Every chunk length of at least BlockTokens
-        // packs (up to BlockTokens) exactly the same blocks and only cuts the long nodes differently, so it replays this.
-        var skeleton = new SkeletonSink(new List<(Segment, bool)>());
-        Cut(segments, options.CostModel, options.BlockTokens, options.BlockTokens, ref skeleton);
-        var sink = new EstimateSink(target, options.MaxQueriesPerItem);
-        var baseline = Estimate(segments, skeleton.Entries, options, options.BlockTokens, ref sink, double.PositiveInfinity)!;
-        if (longest == 0) return new AdaptiveChoice(options.BlockTokens, baseline, baseline);
-
-        var candidates = new SortedSet<int>();
-        int shortest = Math.Min(target.MinChunkTokens, longest);
-        for (int c = 1; c <= MaxChunksOfLongest; c++)
-        {
-            int length = (longest + c - 1) / c;
-            if (length < shortest) break;
-            candidates.Add(length);
-        }
-        for (double length = shortest; length < longest; length = Math.Ceiling(length * LadderRatio)) candidates.Add((int)length);
-        candidates.Remove(options.BlockTokens);
-
+        var skeleton = Skeleton(segments, options);
+        var sink = new EstimateSink(options.Target!, options.MaxQueriesPerItem);
+        var baseline = Estimate(segments, skeleton, options, options.BlockTokens, ref sink, double.PositiveInfinity)!;
         int bestTokens = options.BlockTokens;
         var best = baseline;
-        foreach (int length in candidates)
+        foreach (int length in CandidateLengths(segments, options).Skip(1))
         {
-            var estimate = Estimate(segments, skeleton.Entries, options, length, ref sink, best.TotalMicroseconds);
+            var estimate = Estimate(segments, skeleton, options, length, ref sink, best.TotalMicroseconds);
             if (estimate is not null && estimate.TotalMicroseconds < best.TotalMicroseconds) (bestTokens, best) = (length, estimate);
         }
-        return best.TotalMicroseconds < baseline.TotalMicroseconds * (1 - target.MinimumGain)
+        return best.TotalMicroseconds < baseline.TotalMicroseconds * (1 - options.Target!.MinimumGain)
             ? new AdaptiveChoice(bestTokens, best, baseline)
             : new AdaptiveChoice(options.BlockTokens, baseline, baseline);
+    }
+
+    /// <summary>
+    /// BlockTokens, then the longest node's length over 1..<see cref="MaxChunksOfLongest"/> chunks and a ladder of ratio
+    /// <see cref="LadderRatio"/> from the target's MinChunkTokens, ascending, each once.
+    /// </summary>
+    private static List<int> CandidateLengths(Segment[] segments, PlannerOptions options)
+    {
+        int longest = 0;
+        foreach (var s in segments) longest = Math.Max(longest, s.End - s.Begin);
+        var candidates = new SortedSet<int>();
+        if (longest > 0)
+        {
+            int shortest = Math.Min(options.Target!.MinChunkTokens, longest);
+            for (int c = 1; c <= MaxChunksOfLongest; c++)
+            {
+                int length = (longest + c - 1) / c;
+                if (length < shortest) break;
+                candidates.Add(length);
+            }
+            for (double length = shortest; length < longest; length = Math.Ceiling(length * LadderRatio)) candidates.Add((int)length);
+        }
+        candidates.Remove(options.BlockTokens);
+        var list = new List<int>(candidates.Count + 1) { options.BlockTokens };
+        list.AddRange(candidates);
+        return list;
+    }
+
+    /// <summary>
+    /// The cut of BlockTokens as a skeleton: packed blocks and long nodes. Every chunk length of at least BlockTokens packs
+    /// (up to BlockTokens) exactly the same blocks and only cuts the long nodes differently, so its estimate replays this.
+    /// </summary>
+    private static List<(Segment Range, bool LongNode)> Skeleton(Segment[] segments, PlannerOptions options)
+    {
+        var skeleton = new SkeletonSink(new List<(Segment, bool)>());
+        Cut(segments, options.CostModel, options.BlockTokens, options.BlockTokens, ref skeleton);
+        return skeleton.Entries;
     }
 
     /// <summary>
@@ -186,6 +223,7 @@ public static class AdaptivePlanner
     private struct EstimateSink(ParallelismTarget target, int maxQueries) : ICutSink
     {
         private readonly List<(int Tokens, int Queries, long Count)> batches = new();
+        private readonly PlanTimeModel.Scheduler scheduler = new(target);
         private long partials;
         private double work;
         private double longest;
@@ -212,14 +250,23 @@ public static class AdaptivePlanner
             int rest = width % maxQueries;
             if (full > 0)
             {
-                batches.Add((tokens, maxQueries, full * count));
+                Append(tokens, maxQueries, full * count);
                 work += duration * target.GroupsPerItem(maxQueries) * full * count;
             }
             if (rest > 0)
             {
-                batches.Add((tokens, rest, count));
+                Append(tokens, rest, count);
                 work += duration * target.GroupsPerItem(rest) * count;
             }
+        }
+
+        /// <summary>Adds a batch, merged into the previous one when its items are the same (sibling leaves, say).</summary>
+        private readonly void Append(int tokens, int queries, long count)
+        {
+            if (batches.Count > 0 && batches[^1].Tokens == tokens && batches[^1].Queries == queries)
+                batches[^1] = (tokens, queries, batches[^1].Count + count);
+            else
+                batches.Add((tokens, queries, count));
         }
 
         public readonly PlanTimeEstimate? Schedule(double partialBytesPerQuery, double bound)
@@ -227,7 +274,7 @@ public static class AdaptivePlanner
             double partialBytes = partials * partialBytesPerQuery;
             double partialUs = partialBytes / target.PartialBytesPerMicrosecond;
             if (partialUs + Math.Max(work / target.ConcurrentGroups, longest) >= bound) return null;
-            var scheduler = new PlanTimeModel.Scheduler(target);
+            scheduler.Reset();
             foreach (var (tokens, queries, count) in batches) scheduler.Add(tokens, queries, count);
             return scheduler.Finish(partialBytes);
         }

@@ -57,7 +57,16 @@ public static class PlanTimeModel
         public Scheduler(ParallelismTarget target)
         {
             this.target = target;
+            Reset();
+        }
+
+        /// <summary>Frees every slot at time 0 (so one scheduler serves many estimates).</summary>
+        public void Reset()
+        {
+            slots.Clear();
             slots.Enqueue(target.ConcurrentGroups, 0);
+            end = 0;
+            groups = 0;
         }
 
         /// <summary>Launches the groups of <paramref name="count"/> work items of <paramref name="tokens"/> tokens and <paramref name="queries"/> queries each.</summary>
