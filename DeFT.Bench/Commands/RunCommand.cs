@@ -108,6 +108,8 @@ public sealed class RunCommand : Command<RunCommand.Settings>
 
         var options = new BenchmarkOptions(settings.Warmups ?? (gpu ? 10 : 1), settings.Reps ?? (gpu ? 30 : 3), eviction,
             settings.Samples, settings.PlannerOptions, bandwidth, tensor, device, settings.TargetChoice);
+        if (settings.TargetChoice is not null)
+            AnsiConsole.MarkupLineInterpolated($"Adaptive plans for target {settings.Target} (per head config and kernel; recorded in every report)");
         var methods = Setup.Methods.Parse(settings.Methods);
         var kernels = KernelChoice.Parse(settings.Kernels) ?? new List<AttentionKernel> { TreeAttention.DefaultKernel(accelerator) };
         using var bench = new MethodBenchmark(accelerator, eviction);
