@@ -73,6 +73,37 @@ public sealed class TreeAttention
         _ => throw new ArgumentOutOfRangeException(nameof(kernel), kernel, "RowsPerTask needs a concrete kernel: CudaCore or TensorCore."),
     };
 
+    /// <summary>
+    /// Groups of the tensor-core kernel resident per SM where the driver is not asked (off CUDA): 3, its occupancy at D 128
+    /// (130 registers × 128 threads, measured with the bench's <c>ptx --device</c> on an H200).
+    /// </summary>
+    public const int TensorCoreGroupsPerMultiprocessor = 3;
+
+    /// <summary>Groups of the CUDA-core kernel resident per SM where the driver is not asked (off CUDA): 8 (64 registers × 128 threads).</summary>
+    public const int CudaCoreGroupsPerMultiprocessor = 8;
+
+    /// <summary>
+    /// The parallelism of this accelerator for the planner (<see cref="PlannerOptions.Target"/>): its SM count, the groups
+    /// per SM of the partial-attention <paramref name="kernel"/> (default: this instance's; <see cref="AttentionKernel.Auto"/>
+    /// counts as the tensor-core kernel, which Auto runs on the plans that share KV, where the cut matters) and its rows
+    /// per task, for these heads. On CUDA the groups per SM come from the driver's occupancy calculator for the loaded
+    /// kernel; elsewhere (or for a kernel this instance did not load) from <see cref="TensorCoreGroupsPerMultiprocessor"/>
+    /// and <see cref="CudaCoreGroupsPerMultiprocessor"/>.
+    /// </summary>
+    public DeFT.Core.Planning.ParallelismTarget ParallelismTarget(AttentionKernel? kernel = null)
+    {
+        var concrete = kernel ?? Kernel;
+        if (!Enum.IsDefined(concrete)) throw new ArgumentOutOfRangeException(nameof(kernel), concrete, "Unknown attention kernel.");
+        if (concrete == AttentionKernel.Auto) concrete = AttentionKernel.TensorCore;
+        bool tensor = concrete == AttentionKernel.TensorCore;
+        var launcher = tensor ? tensorCoreKernel : cudaCoreKernel;
+        int groupsPerSm = tensor ? TensorCoreGroupsPerMultiprocessor : CudaCoreGroupsPerMultiprocessor;
+        if (launcher is not null && Accelerator.AcceleratorType == AcceleratorType.Cuda)
+            groupsPerSm = Math.Max(1, Accelerator.EstimateMaxActiveGroupsPerMultiprocessor(launcher.GetKernel(),
+                tensor ? TensorCoreAttentionKernel.GroupSize : PartialAttentionKernel.GroupSize, 0));
+        return DeFT.Core.Planning.ParallelismTarget.For(Heads, Math.Max(1, Accelerator.NumMultiprocessors), groupsPerSm, RowsPerTask(concrete));
+    }
+
     /// <summary>The kernel used when none is named: <see cref="AttentionKernel.Auto"/> on CUDA, else <see cref="AttentionKernel.CudaCore"/> (the tensor-core emulation on the CPU is slow).</summary>
     public static AttentionKernel DefaultKernel(Accelerator accelerator)
     {

@@ -79,7 +79,7 @@ public sealed class DecodeCommand : Command<DecodeCommand.Settings>
             if (Prompt < 1) return ValidationResult.Error("--prompt must be at least 1.");
             if (Branches.Any(b => b < 1)) return ValidationResult.Error("--branches must be at least 1.");
             if (Samples < 1) return ValidationResult.Error("--samples must be at least 1.");
-            return ValidationResult.Success();
+            return base.Validate();
         }
     }
 
@@ -96,8 +96,9 @@ public sealed class DecodeCommand : Command<DecodeCommand.Settings>
             settings.Branches.Length > 0 ? settings.Branches : gpu ? DecodeWorkloads.PaperBranches : new[] { 2, 3, 5 },
             settings.TreeSizes.Length > 0 ? settings.TreeSizes : gpu ? DecodeWorkloads.PaperTreeSizes : new[] { 32 },
             settings.DataDirectory);
+        var attention = new TreeAttention(accelerator, heads);
         var options = new DecodeOptions(settings.Layers ?? (gpu ? 32 : 2), settings.Steps ?? (gpu ? null : 3), settings.Samples,
-            settings.PlannerOptions with { CostModel = PlanCostModel.For(heads) }, accelerator.Name);
+            settings.PlannerOptions with { CostModel = PlanCostModel.For(heads), Target = settings.TargetChoice?.Resolve(heads, attention) }, accelerator.Name);
         var methods = Setup.Methods.Parse(settings.Methods);
 
         if (!gpu)
@@ -108,7 +109,7 @@ public sealed class DecodeCommand : Command<DecodeCommand.Settings>
             AnsiConsole.MarkupLineInterpolated(
                 $"  [bold]{w.Name}[/]{(w.Synthetic ? " (synthetic)" : "")}: {w.Description}; {Math.Min(w.Replay.Steps, options.MaxSteps ?? int.MaxValue)} of {w.Replay.Steps} steps");
 
-        var attention = new TreeAttention(accelerator, heads);
+        if (options.Planner.Target is { } target) AnsiConsole.MarkupLineInterpolated($"Adaptive plans for target {target} (SMs x groups per SM x rows per group)");
         var bench = new DecodeBenchmark(accelerator);
         var records = new List<DecodeRecord>();
         AnsiConsole.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())

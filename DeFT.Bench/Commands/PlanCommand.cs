@@ -2,7 +2,9 @@ using System.ComponentModel;
 using DeFT.Bench.Measurement;
 using DeFT.Bench.Reports;
 using DeFT.Bench.Setup;
+using DeFT.Core;
 using DeFT.Core.Planning;
+using DeFT.Core.Workloads;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -18,6 +20,10 @@ public sealed class PlanCommand : Command<PlanCommand.Settings>
         [CommandOption("-m|--method <METHOD>")]
         [Description("Method (repeatable): adaptive, flatten, node, sequence. Default: all.")]
         public string[] Methods { get; init; } = Array.Empty<string>();
+
+        [CommandOption("--candidates <N>")]
+        [Description("With --target: also list the N best chunk lengths Adaptive tried, with their modelled groups and times (and BlockTokens').")]
+        public int Candidates { get; init; }
     }
 
     /// <inheritdoc/>
@@ -25,6 +31,11 @@ public sealed class PlanCommand : Command<PlanCommand.Settings>
     {
         var records = Build(settings);
         foreach (var r in records) AnsiConsole.Write(Table(r));
+        if (settings.Candidates > 0 && settings.TargetChoice is { } choice)
+            foreach (var w in WorkloadSelection.Resolve(settings.Workloads, settings.Trees, settings.DataDirectory))
+                foreach (var heads in WorkloadSelection.Heads(settings.Heads, settings.HeadDim))
+                    AnsiConsole.Write(CandidateTable(w, heads, settings.PlannerOptions with { CostModel = PlanCostModel.For(heads), Target = choice.Resolve(heads) },
+                        settings.Candidates));
         if (settings.JsonPath is not null)
         {
             if (records.Count == 1) JsonReport.Write(settings.JsonPath, records[0]);
@@ -34,40 +45,86 @@ public sealed class PlanCommand : Command<PlanCommand.Settings>
         return 0;
     }
 
-    /// <summary>Plans every selected workload with every selected method and head config.</summary>
+    /// <summary>
+    /// Plans every selected workload with every selected method and head config. With a target (<c>--target</c>), every
+    /// plan is also put through the <see cref="PlanTimeModel"/> on it, and Adaptive is listed twice: planned for the
+    /// target, and as it plans without one (<c>adaptive (no target)</c>, BlockTokens alone), for a before/after.
+    /// </summary>
     public static List<PlanRecord> Build(Settings settings)
     {
         var workloads = WorkloadSelection.Resolve(settings.Workloads, settings.Trees, settings.DataDirectory);
         var methods = Setup.Methods.Parse(settings.Methods);
+        var targetChoice = settings.TargetChoice;
         var records = new List<PlanRecord>();
         foreach (var w in workloads)
             foreach (var heads in WorkloadSelection.Heads(settings.Heads, settings.HeadDim))
             {
+                var cost = PlanCostModel.For(heads);
+                var target = targetChoice?.Resolve(heads);
+                var options = settings.PlannerOptions with { CostModel = cost, Target = target };
                 var rows = new List<PlanMethodRecord>();
                 foreach (var method in methods)
                 {
-                    var (plan, planUs) = HostTimer.Median(() => TreePlanner.Plan(w.Tree, w.Queries, method, settings.PlannerOptions with { CostModel = PlanCostModel.For(heads) }));
-                    var s = PlanStatistics.Compute(plan, heads);
-                    rows.Add(new PlanMethodRecord(Setup.Methods.NameOf(method), s.KvBytesRead, s.UniqueKvBytes, null,
-                        s.PartialBytesWritten, s.PartialBytesRead, s.WorkItems, s.PaddedPairs, s.Flops, planUs));
+                    rows.Add(Row(Setup.Methods.NameOf(method), w, heads, method, options, target));
+                    if (method == PlanMethod.Adaptive && target is not null)
+                        rows.Add(Row(Setup.Methods.NameOf(method) + " (no target)", w, heads, method, options with { Target = null }, target));
                 }
                 var baseline = rows.FirstOrDefault(r => r.Method == "sequence");
                 if (baseline is not null)
                     rows = rows.Select(r => r with { KvReductionPercent = 100.0 * (1 - (double)r.KvBytesRead / baseline.KvBytesRead) }).ToList();
                 records.Add(new PlanRecord(w.Name, new HeadsRecord(heads.QueryHeads, heads.KvHeads, heads.HeadDim),
-                    w.Queries.Length, w.Tree.TokenCount, w.Synthetic, rows));
+                    w.Queries.Length, w.Tree.TokenCount, w.Synthetic, rows, target?.ToString()));
             }
         return records;
+    }
+
+    private static PlanMethodRecord Row(string name, Workload w, HeadConfig heads, PlanMethod method, PlannerOptions options, ParallelismTarget? target)
+    {
+        var (plan, planUs) = HostTimer.Median(() => TreePlanner.Plan(w.Tree, w.Queries, method, options));
+        var s = PlanStatistics.Compute(plan, heads);
+        var row = new PlanMethodRecord(name, s.KvBytesRead, s.UniqueKvBytes, null,
+            s.PartialBytesWritten, s.PartialBytesRead, s.WorkItems, s.PaddedPairs, s.Flops, planUs);
+        if (target is null) return row;
+        var model = PlanTimeModel.Estimate(plan, target, options.CostModel);
+        int? chunk = method != PlanMethod.Adaptive ? null
+            : options.Target is null ? options.BlockTokens
+            : AdaptivePlanner.ChooseChunkTokens(new TreeLayout(w.Tree, w.Queries), options).ChunkTokens;
+        return row with { Groups = model.Groups, Waves = model.Waves, ModelMicroseconds = model.TotalMicroseconds, ChunkTokens = chunk };
+    }
+
+    private static Table CandidateTable(Workload w, HeadConfig heads, PlannerOptions options, int count)
+    {
+        var layout = new TreeLayout(w.Tree, w.Queries);
+        var all = AdaptivePlanner.Candidates(layout, options);
+        int chosen = AdaptivePlanner.ChooseChunkTokens(layout, options).ChunkTokens;
+        var shown = all.OrderBy(c => c.Estimate.TotalMicroseconds).Take(count).ToList();
+        if (!shown.Any(c => c.ChunkTokens == options.BlockTokens)) shown.Add(all[0]);
+        var t = new Table().Border(TableBorder.Rounded)
+            .Title($"{w.Name} {heads}: Adaptive's candidate chunk lengths on {options.Target} ({all.Count} tried; * chosen, BlockTokens {options.BlockTokens} = no target)");
+        t.AddColumns("chunk", "groups", "waves", "pass µs", "partials µs", "model µs");
+        foreach (var (chunk, e) in shown)
+            t.AddRow($"{chunk}{(chunk == chosen ? " *" : "")}", $"{e.Groups:N0}", $"{e.Waves:F2}", $"{e.PassMicroseconds:F0}", $"{e.PartialMicroseconds:F1}", $"{e.TotalMicroseconds:F0}");
+        foreach (var c in t.Columns) c.RightAligned();
+        return t;
     }
 
     private static Table Table(PlanRecord r)
     {
         var t = new Table().Border(TableBorder.Rounded)
-            .Title($"{r.Workload}{(r.Synthetic ? " (synthetic)" : "")} — {r.Queries} queries, {r.TreeTokens:N0} tokens, Hq {r.Heads.Q} / Hkv {r.Heads.Kv} / D {r.Heads.Dim}");
+            .Title($"{r.Workload}{(r.Synthetic ? " (synthetic)" : "")} — {r.Queries} queries, {r.TreeTokens:N0} tokens, Hq {r.Heads.Q} / Hkv {r.Heads.Kv} / D {r.Heads.Dim}{(r.Target is null ? "" : $"; target {r.Target} (SMs x groups per SM x rows per group)")}");
+        bool model = r.Target is not null;
         t.AddColumns("method", "KV read (MB)", "vs sequence", "partials written (MB)", "work items", "padded pairs", "GFLOP", "plan (µs)");
+        if (model) t.AddColumns("chunk", "groups", "waves", "model µs");
         foreach (var m in r.Methods)
-            t.AddRow(m.Method, $"{m.KvBytesRead / 1e6:F2}", m.Method == "sequence" || m.KvReductionPercent is null ? "—" : $"-{m.KvReductionPercent:F1}%", $"{m.PartialBytesWritten / 1e6:F2}",
-                $"{m.WorkItems:N0}", $"{m.PaddedPairs:N0}", $"{m.Flops / 1e9:F2}", $"{m.PlanMicroseconds:F0}");
+        {
+            var cells = new List<string>
+            {
+                Markup.Escape(m.Method), $"{m.KvBytesRead / 1e6:F2}", m.Method == "sequence" || m.KvReductionPercent is null ? "—" : $"-{m.KvReductionPercent:F1}%", $"{m.PartialBytesWritten / 1e6:F2}",
+                $"{m.WorkItems:N0}", $"{m.PaddedPairs:N0}", $"{m.Flops / 1e9:F2}", $"{m.PlanMicroseconds:F0}",
+            };
+            if (model) cells.AddRange(new[] { m.ChunkTokens is int c ? $"{c}" : "", $"{m.Groups:N0}", $"{m.Waves:F2}", $"{m.ModelMicroseconds:F0}" });
+            t.AddRow(cells.ToArray());
+        }
         foreach (var c in t.Columns.Skip(1)) c.RightAligned();
         return t;
     }

@@ -1,5 +1,7 @@
 using System.ComponentModel;
+using DeFT.Bench.Setup;
 using DeFT.Core.Planning;
+using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace DeFT.Bench.Commands;
@@ -17,6 +19,10 @@ public class PlannerSettings : CommandSettings
     [DefaultValue(64)]
     public int MaxQueries { get; init; } = 64;
 
+    [CommandOption("--target <TARGET>")]
+    [Description("Planner: the device Adaptive cuts its plans for. none (default: BlockTokens alone, as before), device (run, decode: this GPU's SMs and kernel occupancy), h200 (132 SMs x 3 groups x 64 rows), or SMS[xGROUPS[xROWS]] such as 132x3x64.")]
+    public string? Target { get; init; }
+
     [CommandOption("--data <DIR>")]
     [Description("Folder of the real trees (speculative/, reasoning/). Default: shared/data found above the working directory.")]
     public string? DataDirectory { get; init; }
@@ -25,6 +31,25 @@ public class PlannerSettings : CommandSettings
     [Description("Write the records as JSON.")]
     public string? JsonPath { get; init; }
 
-    /// <summary>The planner options given.</summary>
+    /// <summary>The planner options given (without a target: <see cref="TargetChoice"/> resolves it per head config and accelerator).</summary>
     public PlannerOptions PlannerOptions => new() { BlockTokens = BlockTokens, MaxQueriesPerItem = MaxQueries };
+
+    /// <summary>The <c>--target</c> given, or null for none.</summary>
+    public TargetChoice? TargetChoice => TargetChoice.Parse(Target);
+
+    /// <inheritdoc/>
+    public override ValidationResult Validate()
+    {
+        if (BlockTokens < 1) return ValidationResult.Error("--block-tokens must be at least 1.");
+        if (MaxQueries < 1) return ValidationResult.Error("--max-queries must be at least 1.");
+        try
+        {
+            _ = TargetChoice;
+        }
+        catch (FormatException e)
+        {
+            return ValidationResult.Error(e.Message);
+        }
+        return base.Validate();
+    }
 }

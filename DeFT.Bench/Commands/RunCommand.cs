@@ -12,7 +12,7 @@ using Spectre.Console.Cli;
 namespace DeFT.Bench.Commands;
 
 /// <summary>The <c>run</c> command: checks and times every method on the best accelerator present.</summary>
-[Description("Check every method against the reference, then time it (GPU: device events, L2 evicted) against the floors.")]
+[Description("Check every method against the reference, then time it (GPU: device events, L2 evicted by a 256 MB read unless --evict says otherwise) against the floors.")]
 public sealed class RunCommand : Command<RunCommand.Settings>
 {
     /// <summary>Options of <c>run</c>.</summary>
@@ -34,8 +34,12 @@ public sealed class RunCommand : Command<RunCommand.Settings>
         [Description("Untimed warm-up calls (GPU default 10, CPU 1).")]
         public int? Warmups { get; init; }
 
+        [CommandOption("--evict <MODE>")]
+        [Description("L2 eviction before each timed rep on a GPU: read (default: read a 256 MB buffer, leaving clean lines), clear (memset it: leaves dirty lines the timed call must write back), none (keep L2 warm).")]
+        public string? Evict { get; init; }
+
         [CommandOption("--warm-l2")]
-        [Description("Keep L2 warm between reps (default: evict it before each rep).")]
+        [Description("Keep L2 warm between reps: the same as --evict none.")]
         public bool WarmL2 { get; init; }
 
         [CommandOption("--cpu")]
@@ -54,6 +58,23 @@ public sealed class RunCommand : Command<RunCommand.Settings>
         [CommandOption("--png <PATH>")]
         [Description("Write a chart of time per workload and method, with the floor marked.")]
         public string? ChartPath { get; init; }
+
+        /// <summary>The L2 eviction asked for (<c>--evict</c>, <c>--warm-l2</c>); <see cref="L2Eviction.Read"/> by default.</summary>
+        public L2Eviction Eviction => EvictionChoice.Parse(Evict, WarmL2);
+
+        /// <inheritdoc/>
+        public override ValidationResult Validate()
+        {
+            try
+            {
+                _ = Eviction;
+            }
+            catch (FormatException e)
+            {
+                return ValidationResult.Error(e.Message);
+            }
+            return base.Validate();
+        }
     }
 
     /// <inheritdoc/>
@@ -80,14 +101,18 @@ public sealed class RunCommand : Command<RunCommand.Settings>
             AnsiConsole.MarkupLineInterpolated($"[red]mma.sync check failed: max |Δ| {mmaError:E2} against a plain matrix product (fragment layout?). Tensor-core results will be wrong.[/]");
         else
             AnsiConsole.MarkupLineInterpolated($"[grey]mma.sync check: max |Δ| {mmaError:E1} against a plain matrix product.[/]");
+        // The CPU accelerator has no L2 to evict: its runs are recorded as warm whatever was asked.
+        var eviction = gpu ? settings.Eviction : L2Eviction.None;
         AnsiConsole.MarkupLineInterpolated(
-            $"Device: [bold]{device}[/] — copy bandwidth {bandwidth:F0} GB/s, tensor cores {(tensor is double t ? $"{t:F0} TFLOP/s" : "n/a")}, L2 {(settings.WarmL2 || !gpu ? "warm" : "evicted before each rep")}");
+            $"Device: [bold]{device}[/] — copy bandwidth {bandwidth:F0} GB/s, tensor cores {(tensor is double t ? $"{t:F0} TFLOP/s" : "n/a")}, L2 {EvictionChoice.Describe(eviction, L2Evictor.DefaultBytes)}");
 
-        var options = new BenchmarkOptions(settings.Warmups ?? (gpu ? 10 : 1), settings.Reps ?? (gpu ? 30 : 3), settings.WarmL2 || !gpu,
-            settings.Samples, settings.PlannerOptions, bandwidth, tensor, device);
+        var options = new BenchmarkOptions(settings.Warmups ?? (gpu ? 10 : 1), settings.Reps ?? (gpu ? 30 : 3), eviction,
+            settings.Samples, settings.PlannerOptions, bandwidth, tensor, device, settings.TargetChoice);
+        if (settings.TargetChoice is not null)
+            AnsiConsole.MarkupLineInterpolated($"Adaptive plans for target {settings.Target} (per head config and kernel; recorded in every report)");
         var methods = Setup.Methods.Parse(settings.Methods);
         var kernels = KernelChoice.Parse(settings.Kernels) ?? new List<AttentionKernel> { TreeAttention.DefaultKernel(accelerator) };
-        var bench = new MethodBenchmark(accelerator);
+        using var bench = new MethodBenchmark(accelerator, eviction);
         var records = new List<RunRecord>();
         AnsiConsole.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
             .Start(ctx =>

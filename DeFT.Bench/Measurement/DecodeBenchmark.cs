@@ -138,7 +138,7 @@ public sealed class DecodeBenchmark
             PeakTokens = slotCount, MaxQueries = maxQueries,
             AttentionSeconds = totals[m].Attention, PlanSeconds = totals[m].Plan, UploadSeconds = totals[m].Upload, LaunchSeconds = totals[m].Launch,
             KvReadGB = totals[m].KvBytes / 1e9, MaxAbsError = totals[m].MaxAbs, RelL2Error = totals[m].RelL2,
-            CheckedQueries = totals[m].CheckedQueries, Device = options.Device,
+            CheckedQueries = totals[m].CheckedQueries, Device = options.Device, PlannerTarget = options.Planner.Target?.ToString(),
         }).ToList();
         var baseline = records.FirstOrDefault(r => r.Method == Methods.NameOf(PlanMethod.Sequence));
         return records.Select(r => r with { SpeedupVsSequence = baseline?.AttentionSeconds / r.AttentionSeconds }).ToList();

@@ -12,9 +12,9 @@ using Half = ILGPU.Half;
 
 namespace DeFT.Bench.Measurement;
 
-/// <summary>How to measure: repetitions, cache policy, floors and tolerances.</summary>
-public sealed record BenchmarkOptions(int Warmups, int Reps, bool WarmL2, int Samples, PlannerOptions Planner,
-    double BandwidthGBs, double? TensorTflops, string Device)
+/// <summary>How to measure: repetitions, L2 eviction before each timed rep, floors and tolerances.</summary>
+public sealed record BenchmarkOptions(int Warmups, int Reps, L2Eviction Eviction, int Samples, PlannerOptions Planner,
+    double BandwidthGBs, double? TensorTflops, string Device, TargetChoice? Target = null)
 {
     /// <summary>Tensor FLOPs per byte of bandwidth on this device (130 where the tensor rate is unknown).</summary>
     public double FlopsPerByte => TensorTflops is double t ? t * 1e3 / BandwidthGBs : 130;
@@ -29,22 +29,28 @@ public sealed record BenchmarkOptions(int Warmups, int Reps, bool WarmL2, int Sa
 /// <summary>
 /// Benchmarks every method on one (workload, heads): random fp16 Q/K/V generated on the device, the
 /// reference on a sample of queries, then per method plan → upload → check → time (device events, L2
-/// flushed before each rep unless warm).
+/// evicted before each rep as <see cref="BenchmarkOptions.Eviction"/> says).
 /// </summary>
-public sealed class MethodBenchmark
+public sealed class MethodBenchmark : IDisposable
 {
     private const uint QSeed = 11, KSeed = 22, VSeed = 33;
     private readonly Accelerator accelerator;
     private readonly DeviceRandom random;
-    private readonly MemoryBuffer1D<int, Stride1D.Dense>? l2Flush;
+    private readonly L2Evictor? evictor;
 
-    /// <summary>Prepares the random generator and, on a GPU, a 256 MB buffer whose clearing evicts L2.</summary>
-    public MethodBenchmark(Accelerator accelerator)
+    /// <summary>
+    /// Prepares the random generator and, on a GPU when <paramref name="eviction"/> evicts, the
+    /// <see cref="L2Evictor"/> (a 256 MB buffer read or cleared before each timed rep).
+    /// </summary>
+    public MethodBenchmark(Accelerator accelerator, L2Eviction eviction = L2Eviction.Read)
     {
         this.accelerator = accelerator;
         random = new DeviceRandom(accelerator);
-        if (accelerator.AcceleratorType == AcceleratorType.Cuda) l2Flush = accelerator.Allocate1D<int>(64L << 20);
+        if (accelerator.AcceleratorType == AcceleratorType.Cuda && eviction != L2Eviction.None) evictor = new L2Evictor(accelerator);
     }
+
+    /// <summary>Frees the eviction buffer.</summary>
+    public void Dispose() => evictor?.Dispose();
 
     /// <summary>Runs <paramref name="methods"/> on <paramref name="workload"/>; <paramref name="progress"/> receives status lines.</summary>
     public List<RunRecord> Run(TreeAttention attention, Workload workload, IReadOnlyList<PlanMethod> methods,
@@ -64,7 +70,11 @@ public sealed class MethodBenchmark
         progress($"{workload.Name} {heads}: reference on a sample of queries");
         var reference = new SampledReference(workload.Tree, workload.Queries, heads, QSeed, KSeed, VSeed, options.Samples);
         using var devicePlan = attention.CreatePlan();
-        var planner = options.Planner with { CostModel = PlanCostModel.For(heads, flopsPerByte: options.FlopsPerByte) };
+        var planner = options.Planner with
+        {
+            CostModel = PlanCostModel.For(heads, flopsPerByte: options.FlopsPerByte),
+            Target = options.Target?.Resolve(heads, attention),
+        };
         var records = new List<RunRecord>();
         foreach (var method in methods)
         {
@@ -84,7 +94,8 @@ public sealed class MethodBenchmark
             Percentiles? times = null;
             if (ok)
             {
-                Action<AcceleratorStream>? flush = options.WarmL2 || l2Flush is null ? null : s => l2Flush.View.MemSetToZero(s);
+                var eviction = evictor is null ? L2Eviction.None : options.Eviction;
+                Action<AcceleratorStream>? flush = eviction == L2Eviction.None ? null : s => evictor!.Evict(s, eviction);
                 times = Percentiles.Of(DeviceTimer.Measure(stream, s => attention.Run(devicePlan, q.View, layer, output.View, default, s),
                     options.Warmups, options.Reps, flush));
             }
@@ -101,11 +112,16 @@ public sealed class MethodBenchmark
                 MaxAbsError = maxAbs, RelL2Error = relL2, CheckedQueries = reference.Indices.Length,
                 KvBytesRead = stats.KvBytesRead, UniqueKvBytes = stats.UniqueKvBytes, PartialBytesWritten = stats.PartialBytesWritten,
                 WorkItems = stats.WorkItems, Flops = stats.Flops, PlanUs = planUs, UploadUs = uploadUs,
-                Device = options.Device, L2 = options.WarmL2 ? "warm" : "evicted", Synthetic = workload.Synthetic,
+                Device = options.Device, Synthetic = workload.Synthetic,
+                L2 = Evicted(options) ? "evicted" : "warm", L2Eviction = EvictionChoice.NameOf(Evicted(options) ? options.Eviction : L2Eviction.None),
+                L2EvictionBytes = Evicted(options) ? evictor!.Bytes : null,
                 BandwidthGbs = options.BandwidthGBs, TensorTflops = options.TensorTflops,
+                PlannerTarget = planner.Target?.ToString(),
             });
         }
         var baseline = records.FirstOrDefault(r => r.Method == Methods.NameOf(PlanMethod.Sequence) && r.MedianUs is not null);
         return records.Select(r => r with { SpeedupVsSequence = baseline?.MedianUs / r.MedianUs }).ToList();
     }
+
+    private bool Evicted(BenchmarkOptions options) => evictor is not null && options.Eviction != L2Eviction.None;
 }

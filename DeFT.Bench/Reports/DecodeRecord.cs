@@ -36,4 +36,6 @@ public sealed record DecodeRecord
     public required double RelL2Error { get; init; }
     public required int CheckedQueries { get; init; }
     public required string Device { get; init; }
+    /// <summary>The parallelism target Adaptive planned for (SMs x groups per SM x rows per group), or absent for none.</summary>
+    public string? PlannerTarget { get; init; }
 }

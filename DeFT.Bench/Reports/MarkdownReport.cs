@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text;
+using DeFT.Bench.Measurement;
+using DeFT.Bench.Setup;
 
 namespace DeFT.Bench.Reports;
 
@@ -12,8 +14,8 @@ public static class MarkdownReport
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
         var device = records.Count > 0 ? records[0].Device : "?";
-        var l2 = records.Count > 0 ? records[0].L2 : "?";
-        sb.AppendLine(inv, $"Device: **{device}**; copy bandwidth {(double.IsNaN(bandwidthGBs) ? "n/a" : bandwidthGBs.ToString("F0", inv) + " GB/s")}; tensor cores {(tensorTflops is double t ? t.ToString("F0", inv) + " TFLOP/s" : "n/a")}; L2 {l2}.");
+        var l2 = records.Count == 0 ? "?" : L2Text(records[0]);
+        sb.AppendLine(inv, $"Device: **{device}**; copy bandwidth {(double.IsNaN(bandwidthGBs) ? "n/a" : bandwidthGBs.ToString("F0", inv) + " GB/s")}; tensor cores {(tensorTflops is double t ? t.ToString("F0", inv) + " TFLOP/s" : "n/a")}; L2 {l2}.{Target(records)}");
         sb.AppendLine();
         sb.AppendLine("| workload | heads | method | kernel | median µs | p10–p90 µs | memory floor µs | compute floor µs | × floor | vs sequence | max abs err | KV read MB |");
         sb.AppendLine("|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
@@ -27,6 +29,20 @@ public static class MarkdownReport
         }
         return sb.ToString();
     }
+
+    private static string Target(IReadOnlyList<RunRecord> records) =>
+        records.Select(r => r.PlannerTarget).FirstOrDefault(t => t is not null) is { } target
+            ? $" Adaptive planned for parallelism target {target} (SMs x groups per SM x rows per group)."
+            : "";
+
+    /// <summary>The L2 policy of a record: how it was evicted, or "warm"; runs saved before the field existed say only "evicted".</summary>
+    public static string L2Text(RunRecord record) => record.L2Eviction switch
+    {
+        "read" => EvictionChoice.Describe(L2Eviction.Read, record.L2EvictionBytes ?? 0),
+        "clear" => EvictionChoice.Describe(L2Eviction.Clear, record.L2EvictionBytes ?? 0),
+        "none" => EvictionChoice.Describe(L2Eviction.None, 0),
+        _ => record.L2,
+    };
 
     /// <summary>Writes <see cref="Render(IReadOnlyList{RunRecord}, double, double?)"/> to <paramref name="path"/>.</summary>
     public static void Write(string path, IReadOnlyList<RunRecord> records, double bandwidthGBs, double? tensorTflops) =>
@@ -46,7 +62,7 @@ public static class MarkdownReport
         var methods = records.Select(r => r.Method).Distinct().ToList();
         DecodeRecord? Find(string workload, string method) => records.FirstOrDefault(r => r.Workload == workload && r.Method == method);
 
-        sb.AppendLine(inv, $"Device: **{first.Device}**; {first.Layers} layers of Hq {first.Hq} / Hkv {first.Hkv} / D {first.HeadDim}; every layer runs attention with its step's one plan; L2 not flushed (a decode loop as it runs).");
+        sb.AppendLine(inv, $"Device: **{first.Device}**; {first.Layers} layers of Hq {first.Hq} / Hkv {first.Hkv} / D {first.HeadDim}; every layer runs attention with its step's one plan; L2 not flushed (a decode loop as it runs).{(first.PlannerTarget is { } target ? $" Adaptive planned for parallelism target {target}." : "")}");
         sb.AppendLine();
         foreach (var w in workloads)
         {

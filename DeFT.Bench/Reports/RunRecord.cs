@@ -34,9 +34,15 @@ public sealed record RunRecord
     public required string Device { get; init; }
     /// <summary>"evicted" (L2 flushed before each rep) or "warm".</summary>
     public required string L2 { get; init; }
+    /// <summary>How L2 was evicted before each rep: "read" or "clear" a buffer of <see cref="L2EvictionBytes"/>, or "none"; absent in runs before v8 (which cleared).</summary>
+    public string? L2Eviction { get; init; }
+    /// <summary>Size of the buffer read or cleared to evict L2.</summary>
+    public long? L2EvictionBytes { get; init; }
     public required bool Synthetic { get; init; }
     /// <summary>Measured copy bandwidth the memory floor used (GB/s).</summary>
     public double? BandwidthGbs { get; init; }
     /// <summary>Measured tensor-core rate the compute floor used (TFLOP/s).</summary>
     public double? TensorTflops { get; init; }
+    /// <summary>The parallelism target Adaptive planned for (SMs x groups per SM x rows per group), or absent for none (BlockTokens alone).</summary>
+    public string? PlannerTarget { get; init; }
 }

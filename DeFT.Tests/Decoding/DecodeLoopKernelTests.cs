@@ -48,7 +48,9 @@ public sealed class DecodeLoopKernelTests(CpuAcceleratorFixture fixture)
             change();
             var newSlots = session.TakeNewSlots();
             var queries = session.Queries();
-            attention.Upload(devicePlan, session.Plan(method, new PlannerOptions { BlockTokens = 16 }));
+            // Adaptive plans for the accelerator, as the README's loop does.
+            var options = new PlannerOptions { BlockTokens = 16, Target = method == PlanMethod.Adaptive ? attention.ParallelismTarget() : null };
+            attention.Upload(devicePlan, session.Plan(method, options));
             var q = Random(queries.Length * heads.QueryHeads * heads.HeadDim);
             using var qBuffer = accelerator.Allocate1D(KernelRunner.ToHalf(q));
             for (int layer = 0; layer < layers; layer++)

@@ -13,7 +13,8 @@ internal static class PlanChecks
 {
     /// <summary>
     /// Every property of DESIGN.md §3/§4 that a plan must have, whatever the method:
-    /// exact coverage of each query's path, the per-query CSR of partial slots, item limits,
+    /// exact coverage of each query's path, the per-query CSR of partial slots, item limits (BlockTokens, except for
+    /// Adaptive with a target, whose chunk length the cost model chooses; MaxQueriesPerItem),
     /// a permutation as query order, consecutive partial numbering and the summary counters.
     /// </summary>
     public static void AssertValid(DecodingTree tree, IReadOnlyList<TreeQuery> queries, AttentionPlan plan,
@@ -47,7 +48,7 @@ internal static class PlanChecks
             var item = items[i];
             if (!(item.TokenBegin >= 0 && item.TokenBegin < item.TokenEnd && item.TokenEnd <= slots.Length)) Fail(context, $"item {i} {item}: bad token range");
             if (!(item.QueryBegin >= 0 && item.QueryBegin < item.QueryEnd && item.QueryEnd <= n)) Fail(context, $"item {i} {item}: bad query range");
-            if (item.TokenCount > options.BlockTokens) Fail(context, $"item {i} {item}: {item.TokenCount} tokens > BlockTokens {options.BlockTokens}");
+            if (item.TokenCount > options.MaxItemTokens(plan.Method)) Fail(context, $"item {i} {item}: {item.TokenCount} tokens > BlockTokens {options.BlockTokens}");
             if (item.QueryCount > options.MaxQueriesPerItem) Fail(context, $"item {i} {item}: {item.QueryCount} queries > MaxQueriesPerItem {options.MaxQueriesPerItem}");
             if (item.PartialBase != nextBase) Fail(context, $"item {i} {item}: PartialBase {item.PartialBase}, expected {nextBase}");
             nextBase += item.QueryCount;
