@@ -100,7 +100,8 @@ public sealed class TreeAttention
         int groupsPerSm = tensor ? TensorCoreGroupsPerMultiprocessor : CudaCoreGroupsPerMultiprocessor;
         if (launcher is not null && Accelerator.AcceleratorType == AcceleratorType.Cuda)
             groupsPerSm = Math.Max(1, Accelerator.EstimateMaxActiveGroupsPerMultiprocessor(launcher.GetKernel(),
-                tensor ? TensorCoreAttentionKernel.GroupSize : PartialAttentionKernel.GroupSize, 0));
+                tensor ? tensorCoreConfig.GroupDim.X : PartialAttentionKernel.GroupSize,
+                tensor ? tensorCoreConfig.SharedMemoryConfig.ArraySize : 0));
         return DeFT.Core.Planning.ParallelismTarget.For(Heads, Math.Max(1, Accelerator.NumMultiprocessors), groupsPerSm, RowsPerTask(concrete));
     }
 
