@@ -45,7 +45,7 @@ public sealed class TargetPlanTests(CpuAcceleratorFixture fixture, ITestOutputHe
 
         var tensor = attention.ParallelismTarget(AttentionKernel.TensorCore);
         tensor.GroupsPerMultiprocessor.Should().Be(TreeAttention.TensorCoreGroupsPerMultiprocessor);
-        tensor.RowsPerTask.Should().Be(TensorCoreAttentionKernel.RowsPerTask);
+        tensor.RowsPerTask.Should().Be(TreeAttention.RowsPerTask(AttentionKernel.TensorCore));
         attention.ParallelismTarget(AttentionKernel.Auto).Should().Be(tensor, "Auto counts as the tensor-core kernel");
         var bad = () => attention.ParallelismTarget((AttentionKernel)42);
         bad.Should().Throw<ArgumentOutOfRangeException>();
