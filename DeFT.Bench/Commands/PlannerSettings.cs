@@ -20,7 +20,7 @@ public class PlannerSettings : CommandSettings
     public int MaxQueries { get; init; } = 64;
 
     [CommandOption("--target <TARGET>")]
-    [Description("Planner: the device Adaptive cuts its plans for. none (default: BlockTokens alone, as before), device (run, decode: this GPU's SMs and kernel occupancy), h200 (132 SMs x 3 groups x 64 rows), or SMS[xGROUPS[xROWS]] such as 132x3x64.")]
+    [Description("Planner: the device Adaptive cuts its plans for. none (default: BlockTokens alone, as before), device (run, decode: this GPU's SMs and kernel occupancy), h200 (132 SMs x 3 groups x 64 rows), or SMS, SMSxGROUPS or SMSxGROUPSxROWS such as 132x3x64.")]
     public string? Target { get; init; }
 
     [CommandOption("--data <DIR>")]
