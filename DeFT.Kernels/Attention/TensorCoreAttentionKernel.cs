@@ -37,6 +37,9 @@ namespace DeFT.Kernels.Attention;
 /// </summary>
 public static class TensorCoreAttentionKernel
 {
+    // Two fp16 ones: the B fragment that turns an mma into row sums of P.
+    private const uint OnePair = 0x3C003C00u;
+
     /// <summary>The kernel, specialised for tile shape <typeparamref name="TShape"/>.</summary>
     public static void Kernel<TShape>(AttentionParams p) where TShape : struct, ITensorCoreShape
     {
@@ -87,7 +90,10 @@ public static class TensorCoreAttentionKernel
         var oLow = default(MmaAccumulators8);  // output dims 0..63
         var oHigh = default(MmaAccumulators8); // output dims 64..127 (D = 128)
         float maxLow = float.NegativeInfinity, maxHigh = float.NegativeInfinity;
-        float sumLow = 0f, sumHigh = 0f; // this lane's share of the row sums
+        // Row sums as an mma accumulator: P·1 over each tile, so the sums are of exactly the fp16 P that multiplies V
+        // (Σ p·v / Σ p stays a weighted mean of V even at the edge of the fp16 range); C0 = C1 = row g, C2 = C3 = row g+8.
+        var rowSums = default(MmaAccumulator);
+        var ones = new MmaB { B0 = OnePair, B1 = OnePair };
         bool poisonedLow = false, poisonedHigh = false;
 
         for (int tile = 0; tile < tiles; tile++)
@@ -119,8 +125,7 @@ public static class TensorCoreAttentionKernel
             var masks = smem.Words.SubView(stage + 2 * tileWords + 4 * t, 2 * tileTokens - 4 * t).Cast<QueryRange>();
             var scores = default(MmaAccumulators4);
             Scores(ref scores, q, smem, stage + kLane, rowWords, dim);
-            if (unmasked) scores.Scale(p.ScaleLog2, p.ScaleLog2);
-            else MaskAll(ref scores, masks, posLow, posHigh, p.ScaleLog2);
+            if (!unmasked) MaskAll(ref scores, masks, posLow, posHigh);
             if (poisoned)
             {
                 var tags = smem.Words.SubView(poisonWord + 2 * t, tileTokens - 2 * t);
@@ -128,10 +133,11 @@ public static class TensorCoreAttentionKernel
                 poisonedHigh |= SeesTag(masks, tags, posHigh, (uint)(tile + 1));
             }
 
-            // Online softmax of the two rows over the tile.
+            // Online softmax of the two rows over the tile, in the log2 domain: the scale is applied inside exp2's
+            // argument (one FMA per score) and to the maximum of the raw scores.
             var tileMax = QuadMax(new Float2 { X = scores.MaxLow(), Y = scores.MaxHigh() });
-            float newLow = XMath.Max(maxLow, tileMax.X);
-            float newHigh = XMath.Max(maxHigh, tileMax.Y);
+            float newLow = XMath.Max(maxLow, tileMax.X * p.ScaleLog2);
+            float newHigh = XMath.Max(maxHigh, tileMax.Y * p.ScaleLog2);
             float baseLow = newLow == float.NegativeInfinity ? 0f : newLow;
             float baseHigh = newHigh == float.NegativeInfinity ? 0f : newHigh;
             float correctionLow = XMath.Exp2(maxLow - baseLow);
@@ -140,26 +146,29 @@ public static class TensorCoreAttentionKernel
             maxHigh = newHigh;
             var pLow = default(MmaA);
             var pHigh = default(MmaA);
-            float tileSumLow = 0f, tileSumHigh = 0f;
-            Probabilities(ref pLow, scores.T0, scores.T1, baseLow, baseHigh, ref tileSumLow, ref tileSumHigh);
-            Probabilities(ref pHigh, scores.T2, scores.T3, baseLow, baseHigh, ref tileSumLow, ref tileSumHigh);
-            sumLow = sumLow * correctionLow + tileSumLow;
-            sumHigh = sumHigh * correctionHigh + tileSumHigh;
-            oLow.Scale(correctionLow, correctionHigh);
-            if (dim > 64) oHigh.Scale(correctionLow, correctionHigh);
+            Probabilities(ref pLow, scores.T0, scores.T1, p.ScaleLog2, baseLow, baseHigh);
+            Probabilities(ref pHigh, scores.T2, scores.T3, p.ScaleLog2, baseLow, baseHigh);
+            if (correctionLow != 1f || correctionHigh != 1f)
+            {
+                // Once a long node's maximum has settled, most tiles skip these 2 + D/2 multiplies.
+                rowSums.Scale(correctionLow, correctionHigh);
+                oLow.Scale(correctionLow, correctionHigh);
+                if (dim > 64) oHigh.Scale(correctionLow, correctionHigh);
+            }
+            Mma.MultiplyAdd(ref rowSums, pLow, ones);
+            Mma.MultiplyAdd(ref rowSums, pHigh, ones);
 
             // O += P·V: two k-steps of 16 tokens.
             Values(ref oLow, ref oHigh, pLow, smem, stage + vLane, dim);
             Values(ref oLow, ref oHigh, pHigh, smem, stage + vLane + 16 * rowWords, dim);
         }
 
-        // Row sums over the quad, then each valid row that saw a token writes its result.
-        var sums = QuadSum(new Float2 { X = sumLow, Y = sumHigh });
+        // Each valid row that saw a token writes its result.
         if (!warpActive) return;
-        if (posLow >= 0 && sums.X > 0f)
-            WriteRow(p, task, rowLow, posLow, maxLow, sums.X, poisonedLow, ref oLow, ref oHigh, false, t, dim);
-        if (posHigh >= 0 && sums.Y > 0f)
-            WriteRow(p, task, rowHigh, posHigh, maxHigh, sums.Y, poisonedHigh, ref oLow, ref oHigh, true, t, dim);
+        if (posLow >= 0 && rowSums.C0 > 0f)
+            WriteRow(p, task, rowLow, posLow, maxLow, rowSums.C0, poisonedLow, ref oLow, ref oHigh, false, t, dim);
+        if (posHigh >= 0 && rowSums.C2 > 0f)
+            WriteRow(p, task, rowHigh, posHigh, maxHigh, rowSums.C2, poisonedHigh, ref oLow, ref oHigh, true, t, dim);
     }
 
     // Issues this thread's copies of tile `tile` into the stage at word `stage`: K and V rows (this thread's 16-byte
@@ -272,24 +281,24 @@ public static class TensorCoreAttentionKernel
         Mma.MultiplyAdd(ref s.T3, a, new MmaB { B0 = second.R2, B1 = second.R3 });
     }
 
-    // Scales visible scores into the log2 domain and sets the others to −∞ (a select: a masked NaN or ∞ score is
-    // dropped too). `masks` is the lane's view from token 2t: fragment j covers tokens 8j + 2t and 8j + 2t + 1.
-    private static void MaskAll(ref MmaAccumulators4 s, ArrayView<QueryRange> masks, int posLow, int posHigh, float scale)
+    // Sets the scores of tokens a row does not see to −∞ (a select: a masked NaN or ∞ score is dropped too). `masks`
+    // is the lane's view from token 2t: fragment j covers tokens 8j + 2t and 8j + 2t + 1.
+    private static void MaskAll(ref MmaAccumulators4 s, ArrayView<QueryRange> masks, int posLow, int posHigh)
     {
-        Mask(ref s.T0, masks, 0, posLow, posHigh, scale);
-        Mask(ref s.T1, masks, 8, posLow, posHigh, scale);
-        Mask(ref s.T2, masks, 16, posLow, posHigh, scale);
-        Mask(ref s.T3, masks, 24, posLow, posHigh, scale);
+        Mask(ref s.T0, masks, 0, posLow, posHigh);
+        Mask(ref s.T1, masks, 8, posLow, posHigh);
+        Mask(ref s.T2, masks, 16, posLow, posHigh);
+        Mask(ref s.T3, masks, 24, posLow, posHigh);
     }
 
-    private static void Mask(ref MmaAccumulator s, ArrayView<QueryRange> masks, int token, int posLow, int posHigh, float scale)
+    private static void Mask(ref MmaAccumulator s, ArrayView<QueryRange> masks, int token, int posLow, int posHigh)
     {
         var r0 = masks[token];
         var r1 = masks[token + 1];
-        s.C0 = r0.Contains(posLow) ? s.C0 * scale : float.NegativeInfinity;
-        s.C1 = r1.Contains(posLow) ? s.C1 * scale : float.NegativeInfinity;
-        s.C2 = r0.Contains(posHigh) ? s.C2 * scale : float.NegativeInfinity;
-        s.C3 = r1.Contains(posHigh) ? s.C3 * scale : float.NegativeInfinity;
+        s.C0 = r0.Contains(posLow) ? s.C0 : float.NegativeInfinity;
+        s.C1 = r1.Contains(posLow) ? s.C1 : float.NegativeInfinity;
+        s.C2 = r0.Contains(posHigh) ? s.C2 : float.NegativeInfinity;
+        s.C3 = r1.Contains(posHigh) ? s.C3 : float.NegativeInfinity;
     }
 
     // Whether the row at `position` sees one of this lane's tokens (8j + 2t, 8j + 2t + 1) tagged `tag`; the quad's
@@ -305,17 +314,14 @@ public static class TensorCoreAttentionKernel
         return QuadAny(seen);
     }
 
-    // Probabilities 2^(s − base) of two score fragments (16 tokens), rounded to fp16 into the A fragment of P; the row
-    // sums add the rounded values, so Σ p·v / Σ p stays a weighted mean of V even at the edge of the fp16 range.
-    private static void Probabilities(ref MmaA pk, in MmaAccumulator left, in MmaAccumulator right, float baseLow, float baseHigh,
-        ref float sumLow, ref float sumHigh)
+    // Probabilities 2^(s·scale − base) of two score fragments (16 tokens), rounded to fp16 into the A fragment of P.
+    private static void Probabilities(ref MmaA pk, in MmaAccumulator left, in MmaAccumulator right, float scale, float baseLow,
+        float baseHigh)
     {
-        pk.A0 = Mma.Pack(XMath.Exp2(left.C0 - baseLow), XMath.Exp2(left.C1 - baseLow));
-        pk.A1 = Mma.Pack(XMath.Exp2(left.C2 - baseHigh), XMath.Exp2(left.C3 - baseHigh));
-        pk.A2 = Mma.Pack(XMath.Exp2(right.C0 - baseLow), XMath.Exp2(right.C1 - baseLow));
-        pk.A3 = Mma.Pack(XMath.Exp2(right.C2 - baseHigh), XMath.Exp2(right.C3 - baseHigh));
-        sumLow += HalfBits.Low((int)pk.A0) + HalfBits.High((int)pk.A0) + HalfBits.Low((int)pk.A2) + HalfBits.High((int)pk.A2);
-        sumHigh += HalfBits.Low((int)pk.A1) + HalfBits.High((int)pk.A1) + HalfBits.Low((int)pk.A3) + HalfBits.High((int)pk.A3);
+        pk.A0 = Mma.Pack(XMath.Exp2(left.C0 * scale - baseLow), XMath.Exp2(left.C1 * scale - baseLow));
+        pk.A1 = Mma.Pack(XMath.Exp2(left.C2 * scale - baseHigh), XMath.Exp2(left.C3 * scale - baseHigh));
+        pk.A2 = Mma.Pack(XMath.Exp2(right.C0 * scale - baseLow), XMath.Exp2(right.C1 * scale - baseLow));
+        pk.A3 = Mma.Pack(XMath.Exp2(right.C2 * scale - baseHigh), XMath.Exp2(right.C3 * scale - baseHigh));
     }
 
     private static Float2 QuadMax(Float2 v)
@@ -326,17 +332,6 @@ public static class TensorCoreAttentionKernel
         o = Warp.ShuffleXor(v, 2);
         v.X = XMath.Max(v.X, o.X);
         v.Y = XMath.Max(v.Y, o.Y);
-        return v;
-    }
-
-    private static Float2 QuadSum(Float2 v)
-    {
-        var o = Warp.ShuffleXor(v, 1);
-        v.X += o.X;
-        v.Y += o.Y;
-        o = Warp.ShuffleXor(v, 2);
-        v.X += o.X;
-        v.Y += o.Y;
         return v;
     }
 

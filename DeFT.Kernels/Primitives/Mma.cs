@@ -70,7 +70,11 @@ public static class Mma
     /// <summary><paramref name="c"/> += <paramref name="a"/>·<paramref name="b"/> (fragments of this lane).</summary>
     public static void MultiplyAdd(ref MmaAccumulator c, in MmaA a, MmaB b) => c = Product(c, a, b);
 
-    /// <summary>Packs two floats into fp16 pair (round to nearest), <paramref name="low"/> in the lower 16 bits.</summary>
+    /// <summary>
+    /// Packs two floats into an fp16 pair (round to nearest), <paramref name="low"/> in the lower 16 bits: on CUDA one
+    /// <c>cvt.rn.f16x2.f32</c> emitted by <see cref="PtxIntrinsics"/>; this body is the CPU path.
+    /// </summary>
+    [IntrinsicImplementation]
     public static uint Pack(float low, float high) =>
         Interop.FloatAsInt((Half)low) | ((uint)Interop.FloatAsInt((Half)high) << 16);
 

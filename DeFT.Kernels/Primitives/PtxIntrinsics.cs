@@ -19,6 +19,7 @@ namespace DeFT.Kernels.Primitives;
 public static class PtxIntrinsics
 {
     private const string MmaInstruction = "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32";
+    private const string PackInstruction = "cvt.rn.f16x2.f32";
     private const string LdMatrixInstruction = "ldmatrix.sync.aligned.m8n8.x4.shared.b16";
     private const string LdMatrixTransposedInstruction = "ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16";
     private const string Copy16Instruction = "cp.async.cg.shared.global";
@@ -39,6 +40,7 @@ public static class PtxIntrinsics
             if (Registered.TryGetValue(context, out _)) return;
             var manager = context.GetIntrinsicManager();
             Bind(manager, typeof(Mma), nameof(Mma.Product), nameof(GenerateMma));
+            Bind(manager, typeof(Mma), nameof(Mma.Pack), nameof(GeneratePack));
             Bind(manager, typeof(LdMatrix), nameof(LdMatrix.Load), nameof(GenerateLdMatrix));
             Bind(manager, typeof(LdMatrix), nameof(LdMatrix.LoadTransposed), nameof(GenerateLdMatrixTransposed));
             Bind(manager, typeof(CpAsync), nameof(CpAsync.Copy16At), nameof(GenerateCopy16));
@@ -69,7 +71,19 @@ public static class PtxIntrinsics
         command.AppendVectorArgument(c);
     }
 
-    // value = Load(uint address, ...): four registers from the lanes' row addresses.
+    // value = Pack(float low, float high): the first source goes to the upper half.
+    private static void GeneratePack(PTXBackend backend, PTXCodeGenerator generator, Value value)
+    {
+        var low = Register(generator, value[0]);
+        var high = Register(generator, value[1]);
+        var target = generator.AllocateHardware(value);
+        using var command = generator.BeginCommand(PackInstruction);
+        command.AppendArgument(target);
+        command.AppendArgument(high);
+        command.AppendArgument(low);
+    }
+
+    // value = Load(uint address): four registers from the lanes' row addresses.
     private static void GenerateLdMatrix(PTXBackend backend, PTXCodeGenerator generator, Value value) =>
         EmitLdMatrix(generator, value, LdMatrixInstruction);
 
