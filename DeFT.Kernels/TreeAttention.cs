@@ -5,6 +5,7 @@ using DeFT.Kernels.Device;
 using DeFT.Kernels.Primitives;
 using ILGPU;
 using ILGPU.Runtime;
+using ILGPU.Runtime.Cuda;
 using Half = ILGPU.Half;
 
 namespace DeFT.Kernels;
@@ -239,6 +240,16 @@ public sealed class TreeAttention
     private static long DeviceAddress<T>(ArrayView<T> view) where T : unmanaged =>
         view.Length == 0 ? 0L : view.LoadEffectiveAddressAsPtr().ToInt64();
 
+    /// <summary>The tensor-core kernel for <typeparamref name="TShape"/>: on CUDA with the shape's launch bounds (<see cref="LaunchBounds"/>).</summary>
+    private static Action<AcceleratorStream, KernelConfig, AttentionParams> LoadTensorCore<TShape>(Accelerator accelerator)
+        where TShape : struct, ITensorCoreShape
+    {
+        Action<AttentionParams> method = TensorCoreAttentionKernel.Kernel<TShape>;
+        if (accelerator is not CudaAccelerator cuda) return accelerator.LoadKernel(method);
+        return LaunchBounds.Load(cuda, method.Method, TensorCoreLayout.GroupSize<TShape>(), default(TShape).MinGroupsPerMultiprocessor)
+            .CreateLauncherDelegate<Action<AcceleratorStream, KernelConfig, AttentionParams>>();
+    }
+
     /// <summary>Loads the partial kernels <paramref name="kernel"/> needs (both for Auto) and the merge kernel.</summary>
     private static (Action<AcceleratorStream, KernelConfig, AttentionParams>?, Action<AcceleratorStream, KernelConfig, AttentionParams>?,
         Action<AcceleratorStream, KernelConfig, AttentionParams>, KernelConfig) Load<TDim, TShape>(Accelerator accelerator, AttentionKernel kernel)
@@ -249,7 +260,7 @@ public sealed class TreeAttention
         var tensorCoreConfig = new KernelConfig(1, TensorCoreLayout.GroupSize<TShape>(),
             SharedMemoryConfig.RequestDynamic<uint>(TensorCoreLayout.SharedBytes<TShape>() / 4));
         return (kernel != AttentionKernel.TensorCore ? accelerator.LoadKernel<AttentionParams>(PartialAttentionKernel.Kernel<TDim>) : null,
-            kernel != AttentionKernel.CudaCore ? accelerator.LoadKernel<AttentionParams>(TensorCoreAttentionKernel.Kernel<TShape>) : null,
+            kernel != AttentionKernel.CudaCore ? LoadTensorCore<TShape>(accelerator) : null,
             accelerator.LoadKernel<AttentionParams>(MergeKernel.Kernel<TDim>),
             tensorCoreConfig);
     }

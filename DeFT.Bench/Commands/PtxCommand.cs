@@ -86,13 +86,18 @@ public sealed class PtxCommand : Command<PtxCommand.Settings>
         foreach (var (name, method, groupSize, dynamicShared) in kernels)
         {
             var kernel = method.CreateDelegate<Action<AttentionParams>>();
-            var info = CudaFunctionInfo.Of(accelerator, kernel, groupSize, dynamicShared);
+            // The tensor-core kernel is loaded as TreeAttention loads it: with its shape's launch bounds.
+            var info = dynamicShared > 0 && accelerator is CudaAccelerator cudaAccelerator
+                ? CudaFunctionInfo.Of(accelerator, () => LaunchBounds.Load(cudaAccelerator, method, groupSize, TensorCoreGroupsPerSm), groupSize, dynamicShared)
+                : CudaFunctionInfo.Of(accelerator, kernel, groupSize, dynamicShared);
             table.AddRow(name, info.Registers.ToString(), info.LocalBytes.ToString(), info.SharedBytes.ToString(),
                 info.GroupsPerSm.ToString(), info.LoadMs.ToString("F0"));
         }
         AnsiConsole.MarkupLineInterpolated($"Driver JIT on [bold]{accelerator.Name}[/] (local B/thread > 0 means spills or a stack frame):");
         AnsiConsole.Write(table);
     }
+
+    private static readonly int TensorCoreGroupsPerSm = default(TensorCoreShape<HeadDim128>).MinGroupsPerMultiprocessor;
 
     private static MethodInfo Method(Type kernel, Type dim) =>
         kernel.GetMethod("Kernel", BindingFlags.Public | BindingFlags.Static)?.MakeGenericMethod(dim) ?? throw new MissingMethodException(kernel.Name, "Kernel");

@@ -15,13 +15,17 @@ public readonly record struct CudaFunctionInfo(int Registers, int LocalBytes, in
     private const int SharedSizeBytes = 1, LocalSizeBytes = 3, NumRegs = 4;
 
     /// <summary>Loads <paramref name="kernel"/> on <paramref name="accelerator"/> (a CUDA device) and queries the driver.</summary>
-    public static CudaFunctionInfo Of(Accelerator accelerator, Action<AttentionParams> kernel, int groupSize, int dynamicSharedBytes = 0)
+    public static CudaFunctionInfo Of(Accelerator accelerator, Action<AttentionParams> kernel, int groupSize, int dynamicSharedBytes = 0) =>
+        Of(accelerator, () => accelerator.LoadKernel(kernel).GetKernel(), groupSize, dynamicSharedBytes);
+
+    /// <summary>As <see cref="Of(Accelerator, Action{AttentionParams}, int, int)"/> for a kernel loaded by <paramref name="load"/> (e.g. with launch bounds).</summary>
+    public static CudaFunctionInfo Of(Accelerator accelerator, Func<Kernel> load, int groupSize, int dynamicSharedBytes = 0)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
+        ArgumentNullException.ThrowIfNull(load);
         var sw = Stopwatch.StartNew();
-        var launcher = accelerator.LoadKernel(kernel);
+        var loaded = load();
         double loadMs = sw.Elapsed.TotalMilliseconds;
-        var loaded = launcher.GetKernel();
         var function = ((CudaKernel)loaded).FunctionPtr;
         return new CudaFunctionInfo(Attribute(function, NumRegs), Attribute(function, LocalSizeBytes), Attribute(function, SharedSizeBytes),
             accelerator.EstimateMaxActiveGroupsPerMultiprocessor(loaded, groupSize, dynamicSharedBytes), loadMs);

@@ -18,6 +18,9 @@ public interface ITensorCoreShape : IHeadDim
 
     /// <summary>Task rows each warp owns (its m-tiles of 16).</summary>
     int RowsPerWarp { get; }
+
+    /// <summary>Groups each SM must hold at once: the launch bounds that cap the kernel's registers.</summary>
+    int MinGroupsPerMultiprocessor { get; }
 }
 
 /// <summary>The shape the library runs: 32-token stages, 4 warps of 16 rows (64 rows per task), head dimension <typeparamref name="TDim"/>.</summary>
@@ -34,6 +37,9 @@ public readonly struct TensorCoreShape<TDim> : ITensorCoreShape where TDim : str
 
     /// <inheritdoc/>
     public int RowsPerWarp => 16;
+
+    /// <summary>3: 65536 registers / (3 × 128 threads) leaves 168 per thread, what the kernel needs at D = 128.</summary>
+    public int MinGroupsPerMultiprocessor => 3;
 }
 
 /// <summary>
@@ -51,6 +57,9 @@ public static class TensorCoreLayout
 
     /// <summary>The largest shared memory ILGPU lets a group have (it never raises the opt-in limit).</summary>
     public const int MaxSharedBytes = 48 * 1024;
+
+    /// <summary>Shared memory of one SM on sm_80/sm_90 (227 KB usable by groups).</summary>
+    public const int MaxSharedBytesPerMultiprocessor = 227 * 1024;
 
     /// <summary>Threads per group.</summary>
     public static int GroupSize<TShape>() where TShape : struct, ITensorCoreShape => default(TShape).Warps * 32;
@@ -100,6 +109,8 @@ public static class TensorCoreLayout
         Require(GroupSize<TShape>() % ChunksPerRow<TShape>() == 0, name, "each thread copies the same 16-byte chunk of several rows");
         Require(RowsPerTask<TShape>() * RowWords<TShape>() <= StageWords<TShape>(), name, "the Q rows must fit in one stage");
         Require(SharedBytes<TShape>() <= MaxSharedBytes, name, $"{SharedBytes<TShape>()} B of shared memory (at most {MaxSharedBytes})");
+        Require(shape.MinGroupsPerMultiprocessor * SharedBytes<TShape>() <= MaxSharedBytesPerMultiprocessor, name,
+            $"{shape.MinGroupsPerMultiprocessor} groups of {SharedBytes<TShape>()} B exceed an SM's {MaxSharedBytesPerMultiprocessor} B");
     }
 
     private static void Require(bool condition, string shape, string what)
