@@ -24,7 +24,9 @@ public sealed class TreeAttention
     private readonly Action<AcceleratorStream, KernelConfig, AttentionParams>? cudaCoreKernel;
     private readonly Action<AcceleratorStream, KernelConfig, AttentionParams>? tensorCoreKernel;
     private readonly Action<AcceleratorStream, KernelConfig, AttentionParams> mergeKernel;
+    private readonly Action<AcceleratorStream, KernelConfig, AttentionParams>? streamingKernel;
     private readonly KernelConfig tensorCoreConfig;
+    private readonly KernelConfig streamingConfig;
 
     /// <summary>Average queries per KV token read above which <see cref="AttentionKernel.Auto"/> picks tensor cores.</summary>
     public const double TensorCoreSharingThreshold = 1.5;
@@ -47,10 +49,10 @@ public sealed class TreeAttention
         Kernel = kernel ?? DefaultKernel(accelerator);
         if (!Enum.IsDefined(Kernel)) throw new ArgumentOutOfRangeException(nameof(kernel), Kernel, "Unknown attention kernel.");
         PtxIntrinsics.Register(accelerator.Context);
-        (cudaCoreKernel, tensorCoreKernel, mergeKernel, tensorCoreConfig) = heads.HeadDim switch
+        (cudaCoreKernel, tensorCoreKernel, streamingKernel, mergeKernel, tensorCoreConfig, streamingConfig) = heads.HeadDim switch
         {
-            64 => Load<HeadDim64, TensorCoreShape<HeadDim64>>(accelerator, Kernel),
-            128 => Load<HeadDim128, TensorCoreShape<HeadDim128>>(accelerator, Kernel),
+            64 => Load<HeadDim64, TensorCoreShape<HeadDim64>, StreamingTensorCoreShape<HeadDim64>>(accelerator, Kernel),
+            128 => Load<HeadDim128, TensorCoreShape<HeadDim128>, StreamingTensorCoreShape<HeadDim128>>(accelerator, Kernel),
             _ => throw new NotSupportedException(
                 $"Head dimension {heads.HeadDim} is not supported; kernels exist for {string.Join(", ", SupportedHeadDims)}."),
         };
@@ -65,7 +67,11 @@ public sealed class TreeAttention
     /// <summary>The partial-attention kernel this instance runs (<see cref="AttentionKernel.Auto"/>: chosen per plan).</summary>
     public AttentionKernel Kernel { get; }
 
-    /// <summary>Rows (query × query head pairs) per thread-group task of a concrete <paramref name="kernel"/>; device plans cut work items by it.</summary>
+    /// <summary>
+    /// Rows (query × query head pairs) per thread-group task of a concrete <paramref name="kernel"/> on plans that share
+    /// KV; device plans cut work items by it (streaming plans, <see cref="IsStreaming"/>, run the tensor-core kernel's
+    /// one-warp shape of 16 rows).
+    /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="kernel"/> is <see cref="AttentionKernel.Auto"/> or not a defined value.</exception>
     public static int RowsPerTask(AttentionKernel kernel) => kernel switch
     {
@@ -73,6 +79,10 @@ public sealed class TreeAttention
         AttentionKernel.CudaCore => PartialAttentionKernel.RowsPerTask,
         _ => throw new ArgumentOutOfRangeException(nameof(kernel), kernel, "RowsPerTask needs a concrete kernel: CudaCore or TensorCore."),
     };
+
+    /// <summary>Rows per task of <paramref name="kernel"/> on a plan that is (<paramref name="streaming"/>) or is not streaming.</summary>
+    internal static int RowsPerTask(AttentionKernel kernel, bool streaming) =>
+        kernel == AttentionKernel.TensorCore && streaming ? TensorCoreLayout.RowsPerTask<StreamingTensorCoreShape<HeadDim128>>() : RowsPerTask(kernel);
 
     /// <summary>
     /// Groups of the tensor-core kernel resident per SM where the driver is not asked (off CUDA): 3, its occupancy at D 128
@@ -114,11 +124,12 @@ public sealed class TreeAttention
     }
 
     /// <summary>
-    /// The concrete kernel <see cref="AttentionKernel.Auto"/> runs <paramref name="plan"/> with: tensor cores when its
-    /// work items compute more than <see cref="TensorCoreSharingThreshold"/> queries per KV token read on average,
-    /// the CUDA-core kernel otherwise (Sequence plans and trees without sharing are memory-bound).
+    /// True when <paramref name="plan"/>'s work items compute at most <see cref="TensorCoreSharingThreshold"/> queries per
+    /// KV token read on average: every token serves about one query (sequence plans, trees without sharing), so the plan
+    /// is memory-bound. Such plans run the tensor-core kernel's one-warp streaming shape (more tiles in flight per SM) or,
+    /// on CUDA cores, with a task's rows packed into few warps.
     /// </summary>
-    public static AttentionKernel ChooseKernel(AttentionPlan plan)
+    public static bool IsStreaming(AttentionPlan plan)
     {
         ArgumentNullException.ThrowIfNull(plan);
         long tokens = 0, pairs = 0;
@@ -127,7 +138,7 @@ public sealed class TreeAttention
             tokens += item.TokenCount;
             pairs += (long)item.TokenCount * item.QueryCount;
         }
-        return pairs > TensorCoreSharingThreshold * tokens ? AttentionKernel.TensorCore : AttentionKernel.CudaCore;
+        return pairs <= TensorCoreSharingThreshold * tokens;
     }
 
     /// <summary>Creates an empty device plan bound to this instance.</summary>
@@ -149,9 +160,8 @@ public sealed class TreeAttention
         if (!ReferenceEquals(target.Owner, this))
             throw new ArgumentException("The device plan belongs to another TreeAttention instance.", nameof(target));
         if (stream is not null) DeviceChecks.Stream(stream, Accelerator, nameof(stream));
-        var preferred = ChooseKernel(plan);
-        var kernel = Kernel == AttentionKernel.Auto ? preferred : Kernel;
-        target.Upload(plan, kernel, packRows: preferred == AttentionKernel.CudaCore, stream ?? Accelerator.DefaultStream);
+        var kernel = Kernel == AttentionKernel.Auto ? AttentionKernel.TensorCore : Kernel;
+        target.Upload(plan, kernel, packRows: IsStreaming(plan), stream ?? Accelerator.DefaultStream);
     }
 
     /// <summary>
@@ -169,7 +179,9 @@ public sealed class TreeAttention
         var p = Prepare(plan, q, kv, output, lse, stream);
         var s = stream ?? Accelerator.DefaultStream;
         var host = plan.Plan!;
-        if (plan.Kernel == AttentionKernel.TensorCore)
+        if (plan.Kernel == AttentionKernel.TensorCore && plan.PackRows)
+            streamingKernel!(s, new KernelConfig(plan.TaskCount * Heads.KvHeads, streamingConfig.GroupDim.X, streamingConfig.SharedMemoryConfig), p);
+        else if (plan.Kernel == AttentionKernel.TensorCore)
             tensorCoreKernel!(s, new KernelConfig(plan.TaskCount * Heads.KvHeads, tensorCoreConfig.GroupDim.X, tensorCoreConfig.SharedMemoryConfig), p);
         else
             cudaCoreKernel!(s, new KernelConfig(plan.TaskCount * Heads.KvHeads, PartialAttentionKernel.GroupSize), p);
@@ -250,18 +262,27 @@ public sealed class TreeAttention
             .CreateLauncherDelegate<Action<AcceleratorStream, KernelConfig, AttentionParams>>();
     }
 
-    /// <summary>Loads the partial kernels <paramref name="kernel"/> needs (both for Auto) and the merge kernel.</summary>
+    /// <summary>Loads the partial kernels <paramref name="kernel"/> needs (tensor cores in both shapes unless CUDA cores are named) and the merge kernel.</summary>
     private static (Action<AcceleratorStream, KernelConfig, AttentionParams>?, Action<AcceleratorStream, KernelConfig, AttentionParams>?,
-        Action<AcceleratorStream, KernelConfig, AttentionParams>, KernelConfig) Load<TDim, TShape>(Accelerator accelerator, AttentionKernel kernel)
+        Action<AcceleratorStream, KernelConfig, AttentionParams>?, Action<AcceleratorStream, KernelConfig, AttentionParams>, KernelConfig, KernelConfig)
+        Load<TDim, TShape, TStreaming>(Accelerator accelerator, AttentionKernel kernel)
         where TDim : struct, IHeadDim
         where TShape : struct, ITensorCoreShape
+        where TStreaming : struct, ITensorCoreShape
+    {
+        bool tensor = kernel != AttentionKernel.CudaCore;
+        return (kernel == AttentionKernel.CudaCore ? accelerator.LoadKernel<AttentionParams>(PartialAttentionKernel.Kernel<TDim>) : null,
+            tensor ? LoadTensorCore<TShape>(accelerator) : null,
+            tensor ? LoadTensorCore<TStreaming>(accelerator) : null,
+            accelerator.LoadKernel<AttentionParams>(MergeKernel.Kernel<TDim>),
+            TensorCoreConfig<TShape>(), TensorCoreConfig<TStreaming>());
+    }
+
+    // Group size and dynamic shared memory of a tensor-core shape (the grid is set per launch).
+    private static KernelConfig TensorCoreConfig<TShape>() where TShape : struct, ITensorCoreShape
     {
         TensorCoreLayout.Validate<TShape>();
-        var tensorCoreConfig = new KernelConfig(1, TensorCoreLayout.GroupSize<TShape>(),
+        return new KernelConfig(1, TensorCoreLayout.GroupSize<TShape>(),
             SharedMemoryConfig.RequestDynamic<uint>(TensorCoreLayout.SharedBytes<TShape>() / 4));
-        return (kernel != AttentionKernel.TensorCore ? accelerator.LoadKernel<AttentionParams>(PartialAttentionKernel.Kernel<TDim>) : null,
-            kernel != AttentionKernel.CudaCore ? LoadTensorCore<TShape>(accelerator) : null,
-            accelerator.LoadKernel<AttentionParams>(MergeKernel.Kernel<TDim>),
-            tensorCoreConfig);
     }
 }

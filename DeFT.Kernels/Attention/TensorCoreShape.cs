@@ -43,6 +43,30 @@ public readonly struct TensorCoreShape<TDim> : ITensorCoreShape where TDim : str
 }
 
 /// <summary>
+/// The streaming shape: one warp of 16 rows per group, for plans where each KV token serves about one query (no
+/// sharing, sequence plans). The group's arithmetic is one m-tile either way; a one-warp group needs a quarter of the
+/// threads and registers, so six groups (six tiles of K and V in flight) fit on an SM where the four-warp shape fits
+/// three: the loads, not the arithmetic, are what such plans wait for.
+/// </summary>
+public readonly struct StreamingTensorCoreShape<TDim> : ITensorCoreShape where TDim : struct, IHeadDim
+{
+    /// <inheritdoc/>
+    public int Value => default(TDim).Value;
+
+    /// <inheritdoc/>
+    public int TileTokens => 32;
+
+    /// <inheritdoc/>
+    public int Warps => 1;
+
+    /// <inheritdoc/>
+    public int RowsPerWarp => 16;
+
+    /// <summary>6: as many 35 KB groups as an SM's 227 KB of shared memory holds.</summary>
+    public int MinGroupsPerMultiprocessor => 6;
+}
+
+/// <summary>
 /// Everything <see cref="TensorCoreAttentionKernel"/> derives from an <see cref="ITensorCoreShape"/>. Shared memory
 /// is one dynamic window of 32-bit words: <see cref="Stages"/> stages of [K tile | V tile | masks], then one word per
 /// token for the poison tags of the stage being computed, then two buffers of one KV slot per token (the slots of

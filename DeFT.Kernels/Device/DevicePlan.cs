@@ -53,9 +53,9 @@ public sealed class DevicePlan : IDisposable
     public int TaskCount { get; private set; }
 
     /// <summary>
-    /// True when the CUDA-core kernel packs a task's rows into as few warps as possible: chosen for plans where each
-    /// KV token serves about one query (few rows per task, memory-bound), where it issued 23–28 % less time on an
-    /// H200 than spreading one row per warp; plans that share KV keep their rows spread over the warps.
+    /// True for a streaming plan (<see cref="TreeAttention.IsStreaming"/>: each KV token serves about one query): the
+    /// tensor-core kernel runs its one-warp shape (16 rows per task, six groups per SM) and the CUDA-core kernel packs a
+    /// task's rows into as few warps as possible; plans that share KV run four warps per task.
     /// </summary>
     public bool PackRows { get; private set; }
 
@@ -103,7 +103,7 @@ public sealed class DevicePlan : IDisposable
         // Until every buffer holds the new plan the device plan is empty: a failed upload (out of memory) leaves nothing half-run.
         Plan = null;
         var heads = Owner.Heads;
-        int rowsPerTask = TreeAttention.RowsPerTask(kernel);
+        int rowsPerTask = TreeAttention.RowsPerTask(kernel, packRows);
         taskScratch.Clear();
         var items = plan.Items;
         for (int i = 0; i < items.Length; i++)

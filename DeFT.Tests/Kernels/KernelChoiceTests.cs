@@ -10,31 +10,36 @@ namespace DeFT.Tests.Kernels;
 public sealed class KernelChoiceTests(CpuAcceleratorFixture fixture)
 {
     [Fact]
-    public void Auto_picks_tensor_cores_for_shared_kv_and_cuda_cores_for_one_query_per_token()
+    public void Plans_whose_tokens_serve_about_one_query_are_streaming()
     {
         var w = TreeSpec.Build("1,8_64,8");
-        TreeAttention.ChooseKernel(TreePlanner.Plan(w.Tree, w.Queries, PlanMethod.Flatten)).Should().Be(AttentionKernel.TensorCore);
-        TreeAttention.ChooseKernel(TreePlanner.Plan(w.Tree, w.Queries, PlanMethod.Sequence)).Should().Be(AttentionKernel.CudaCore);
+        TreeAttention.IsStreaming(TreePlanner.Plan(w.Tree, w.Queries, PlanMethod.Flatten)).Should().BeFalse();
+        TreeAttention.IsStreaming(TreePlanner.Plan(w.Tree, w.Queries, PlanMethod.Sequence)).Should().BeTrue();
         var forest = TreeSpec.Build("4_40");
-        TreeAttention.ChooseKernel(TreePlanner.Plan(forest.Tree, forest.Queries, PlanMethod.Node)).Should().Be(AttentionKernel.CudaCore);
+        TreeAttention.IsStreaming(TreePlanner.Plan(forest.Tree, forest.Queries, PlanMethod.Node)).Should().BeTrue();
     }
 
     [Fact]
-    public void Auto_runs_each_plan_with_the_kernel_it_picked_and_matches_the_reference()
+    public void Auto_runs_tensor_cores_in_the_shape_each_plan_needs_and_matches_the_reference()
     {
         var heads = new HeadConfig(4, 1, 64);
         var attention = fixture.For(heads, AttentionKernel.Auto);
         var w = TreeSpec.Build("1,3_24,8");
         var data = AttentionData.Random(heads, w.Queries.Length, w.SlotCount, seed: 5);
         var reference = ReferenceAttention.Compute(w.Tree, w.Queries, data);
-        foreach (var (method, expected) in new[] { (PlanMethod.Flatten, AttentionKernel.TensorCore), (PlanMethod.Sequence, AttentionKernel.CudaCore) })
+        foreach (var (method, streaming, rowsPerTask) in new[] { (PlanMethod.Flatten, false, 64), (PlanMethod.Sequence, true, 16) })
         {
             var plan = TreePlanner.Plan(w.Tree, w.Queries, method);
-            TreeAttention.ChooseKernel(plan).Should().Be(expected);
+            using var devicePlan = attention.CreatePlan();
+            attention.Upload(devicePlan, plan);
+            devicePlan.Kernel.Should().Be(AttentionKernel.TensorCore);
+            devicePlan.PackRows.Should().Be(streaming);
+            int rows = plan.Items.ToArray().Sum(i => (i.QueryCount * heads.GroupSize + rowsPerTask - 1) / rowsPerTask);
+            devicePlan.TaskCount.Should().Be(rows, $"{method} tasks of {rowsPerTask} rows");
             var (output, _) = KernelRunner.Run(attention, plan, data);
             var (maxAbs, rel) = ErrorMetrics.Compare(output, reference.Output);
-            maxAbs.Should().BeLessThan(2e-3, $"{method} on {expected}");
-            rel.Should().BeLessThan(1e-3, $"{method} on {expected}");
+            maxAbs.Should().BeLessThan(2e-3, $"{method}");
+            rel.Should().BeLessThan(1e-3, $"{method}");
         }
     }
 }
