@@ -225,8 +225,11 @@ public static class PartialAttentionKernel
         probs[at] = prob;
     }
 
+    // A token the row does not see has probability exactly 0 and is skipped, not multiplied: 0 × ∞ and 0 × NaN are NaN,
+    // and the V of another branch must not reach this row (the branch is warp-uniform: every lane reads the same p).
     private static void Accumulate(ref RowState s, float prob, float v0, float v1, float v2, float v3)
     {
+        if (prob == 0f) return;
         s.O0 += prob * v0;
         s.O1 += prob * v1;
         s.O2 += prob * v2;
