@@ -15,6 +15,7 @@ app.Configure(config =>
     config.AddCommand<PlanCommand>("plan");
     config.AddCommand<PtxCommand>("ptx");
     config.AddCommand<ReportCommand>("report");
+    config.AddCommand<CheckCommand>("check");
     config.PropagateExceptions();
 });
 try

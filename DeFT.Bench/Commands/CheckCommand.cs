@@ -1,0 +1,51 @@
+using System.ComponentModel;
+using DeFT.Bench.Measurement;
+using DeFT.Core;
+using DeFT.Core.Planning;
+using DeFT.Kernels;
+using DeFT.Kernels.Device;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace DeFT.Bench.Commands;
+
+/// <summary>The <c>check</c> command: branch isolation, fp16-edge numerics and safe misuse on the best accelerator.</summary>
+[Description("Check branch isolation (NaN/Inf in other branches), fp16-edge numerics and misuse exceptions on the best accelerator; exits non-zero on a failure.")]
+public sealed class CheckCommand : Command<CheckCommand.Settings>
+{
+    /// <summary>Options of <c>check</c>.</summary>
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--cpu")]
+        [Description("Use the CPU accelerator even if a GPU is present.")]
+        public bool Cpu { get; init; }
+    }
+
+    /// <inheritdoc/>
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        using var ilgpu = Accelerators.CreateContext();
+        using var accelerator = Accelerators.CreateBest(ilgpu, settings.Cpu);
+        AnsiConsole.MarkupLineInterpolated($"Checks on [bold]{accelerator.Name}[/]");
+        var results = new List<IsolationCheck.Result>();
+        AttentionKernel[] kernels = [AttentionKernel.CudaCore, AttentionKernel.TensorCore];
+        HeadConfig[] heads = Accelerators.IsGpu(accelerator) ? [new(2, 1, 64), new(32, 8, 128)] : [new(2, 1, 64)];
+        foreach (var kernel in kernels)
+        {
+            foreach (var method in Enum.GetValues<PlanMethod>())
+            {
+                foreach (var h in heads) results.Add(IsolationCheck.Neighbours(accelerator, kernel, h, method));
+                results.Add(IsolationCheck.UnrelatedTokens(accelerator, kernel, new HeadConfig(4, 2, 64), method, seed: 3));
+            }
+            results.Add(IsolationCheck.Fp16Edge(accelerator, kernel));
+            results.AddRange(MisuseCheck.Run(accelerator, kernel));
+        }
+        var table = new Table().AddColumns("check", "result", "detail");
+        foreach (var r in results)
+            table.AddRow(Markup.Escape(r.Name), r.Passed ? "[green]pass[/]" : "[red]FAIL[/]", Markup.Escape(r.Detail));
+        AnsiConsole.Write(table);
+        int failed = results.Count(r => !r.Passed);
+        AnsiConsole.MarkupLineInterpolated($"{results.Count - failed} passed, {failed} failed");
+        return failed == 0 ? 0 : 1;
+    }
+}
