@@ -95,6 +95,12 @@ public sealed class PtxCommand : Command<PtxCommand.Settings>
         }
         AnsiConsole.MarkupLineInterpolated($"Driver JIT on [bold]{accelerator.Name}[/] (local B/thread > 0 means spills or a stack frame):");
         AnsiConsole.Write(table);
+        if (accelerator is CudaAccelerator probe)
+        {
+            // ILGPU caps static shared memory at 48 KB per group; can dynamic shared memory go above it?
+            AnsiConsole.MarkupLineInterpolated($"96 KB of dynamic shared memory, limit raised: {SharedMemoryProbe.Try(probe, 96 * 1024, raise: true)}");
+            AnsiConsole.MarkupLineInterpolated($"96 KB of dynamic shared memory, limit not raised: {SharedMemoryProbe.Try(probe, 96 * 1024, raise: false)}");
+        }
     }
 
     private static readonly int TensorCoreGroupsPerSm = default(TensorCoreShape<HeadDim128>).MinGroupsPerMultiprocessor;

@@ -377,27 +377,21 @@ public static class TensorCoreAttentionKernel
         var destination = RowDestination.For(p, task, row, position, dim);
         float inverse = poisoned ? float.NaN : 1f / sum;
         if (t == 0) destination.WriteLse(p, poisoned ? float.NaN : max, sum);
-        // Fragment j holds dims 8j + 2t, 8j + 2t + 1.
-        int d = 2 * t;
-        Put(p, destination, d, low.T0, upper, inverse);
-        Put(p, destination, d + 8, low.T1, upper, inverse);
-        Put(p, destination, d + 16, low.T2, upper, inverse);
-        Put(p, destination, d + 24, low.T3, upper, inverse);
-        Put(p, destination, d + 32, low.T4, upper, inverse);
-        Put(p, destination, d + 40, low.T5, upper, inverse);
-        Put(p, destination, d + 48, low.T6, upper, inverse);
-        Put(p, destination, d + 56, low.T7, upper, inverse);
-        if (dim > 64)
-        {
-            Put(p, destination, d + 64, high.T0, upper, inverse);
-            Put(p, destination, d + 72, high.T1, upper, inverse);
-            Put(p, destination, d + 80, high.T2, upper, inverse);
-            Put(p, destination, d + 88, high.T3, upper, inverse);
-            Put(p, destination, d + 96, high.T4, upper, inverse);
-            Put(p, destination, d + 104, high.T5, upper, inverse);
-            Put(p, destination, d + 112, high.T6, upper, inverse);
-            Put(p, destination, d + 120, high.T7, upper, inverse);
-        }
+        // Fragment j of a block holds dims 8j + 2t, 8j + 2t + 1 of the block's 64.
+        PutBlock(p, destination, 2 * t, low, upper, inverse);
+        if (dim > 64) PutBlock(p, destination, 64 + 2 * t, high, upper, inverse);
+    }
+
+    private static void PutBlock(AttentionParams p, in RowDestination destination, int d, in MmaAccumulators8 o, bool upper, float inverse)
+    {
+        Put(p, destination, d, o.T0, upper, inverse);
+        Put(p, destination, d + 8, o.T1, upper, inverse);
+        Put(p, destination, d + 16, o.T2, upper, inverse);
+        Put(p, destination, d + 24, o.T3, upper, inverse);
+        Put(p, destination, d + 32, o.T4, upper, inverse);
+        Put(p, destination, d + 40, o.T5, upper, inverse);
+        Put(p, destination, d + 48, o.T6, upper, inverse);
+        Put(p, destination, d + 56, o.T7, upper, inverse);
     }
 
     private static void Put(AttentionParams p, in RowDestination destination, int d, in MmaAccumulator c, bool upper, float inverse) =>

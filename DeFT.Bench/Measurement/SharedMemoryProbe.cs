@@ -1,0 +1,60 @@
+using System.Runtime.InteropServices;
+using DeFT.Kernels.Device;
+using ILGPU;
+using ILGPU.Runtime;
+using ILGPU.Runtime.Cuda;
+
+namespace DeFT.Bench.Measurement;
+
+/// <summary>
+/// Whether ILGPU's launcher can run a group with more than 48 KB of dynamic shared memory once the function's
+/// <c>CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES</c> is raised through the driver (ILGPU never sets it). A kernel
+/// fills the whole window, every thread reads back a word another thread wrote at the far end, and the host checks.
+/// </summary>
+public static class SharedMemoryProbe
+{
+    private const int MaxDynamicSharedSizeBytes = 8; // CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES
+    private const int GroupSize = 128;
+
+    /// <summary>Launches with <paramref name="bytes"/> of dynamic shared memory, after raising the limit when <paramref name="raise"/>; returns what happened.</summary>
+    public static string Try(CudaAccelerator cuda, int bytes, bool raise)
+    {
+        ArgumentNullException.ThrowIfNull(cuda);
+        var kernel = LaunchBounds.Load(cuda, typeof(SharedMemoryProbe).GetMethod(nameof(Kernel))!, GroupSize, 1);
+        if (raise)
+        {
+            int status = cuFuncSetAttribute(((CudaKernel)kernel).FunctionPtr, MaxDynamicSharedSizeBytes, bytes);
+            if (status != 0) return $"cuFuncSetAttribute failed with CUDA error {status}";
+        }
+        var launch = kernel.CreateLauncherDelegate<Action<AcceleratorStream, KernelConfig, ArrayView<int>>>();
+        using var output = cuda.Allocate1D<int>(GroupSize);
+        try
+        {
+            launch(cuda.DefaultStream, new KernelConfig(1, GroupSize, SharedMemoryConfig.RequestDynamic<int>(bytes / 4)), output.View);
+            cuda.Synchronize();
+        }
+        catch (Exception e)
+        {
+            return $"launch failed: {e.GetType().Name}: {e.Message}";
+        }
+        var got = output.GetAsArray1D();
+        int words = bytes / 4;
+        bool ok = Enumerable.Range(0, GroupSize).All(t => got[t] == Expected(words - 1 - t, words));
+        return ok ? $"ran: all {GroupSize} threads read back their word across {bytes / 1024} KB" : "ran, but read back wrong values";
+    }
+
+    /// <summary>Fills the dynamic window with a pattern, then thread t reads word (n − 1 − t).</summary>
+    public static void Kernel(ArrayView<int> output)
+    {
+        var shared = SharedMemory.GetDynamic<int>();
+        int n = (int)shared.Length;
+        for (int i = Group.IdxX; i < n; i += Group.DimX) shared[i] = i * 7 + 3;
+        Group.Barrier();
+        output[Group.IdxX] = shared[n - 1 - Group.IdxX];
+    }
+
+    private static int Expected(int index, int words) => index * 7 + 3;
+
+    [DllImport("libcuda.so.1")]
+    private static extern int cuFuncSetAttribute(IntPtr function, int attribute, int value);
+}
