@@ -66,11 +66,10 @@ public static class PartialAttentionKernel
         int tid = Group.IdxX;
         int warp = tid / 32;
         int lane = tid % 32;
-        int kvHead = Grid.IdxX % p.KvHeads;
-        var task = p.Tasks[Grid.IdxX / p.KvHeads];
-        var item = p.Items[task.Item];
-        int group = p.QueryHeads / p.KvHeads;
-        int rowCount = XMath.Min(RowsPerTask, item.QueryCount * group - task.RowBegin);
+        var task = TaskContext.Current(p, RowsPerTask);
+        int kvHead = task.KvHead;
+        var item = task.Item;
+        int rowCount = task.RowCount;
         // Rows of this warp: rowBase, rowBase + rowStride, ... (spread: r mod 4 = warp; packed: r / 4 = warp).
         int rowBase = p.PackRows != 0 ? warp * RowsPerWarp : warp;
         int rowStride = p.PackRows != 0 ? 1 : Warps;
@@ -82,20 +81,14 @@ public static class PartialAttentionKernel
             int r = i / dim;
             int d = i - r * dim;
             float value = 0f;
-            if (r < rowCount)
-            {
-                int row = task.RowBegin + r;
-                int query = p.QueryOrder[item.QueryBegin + row / group];
-                int head = kvHead * group + row % group;
-                value = (float)p.Q[((long)query * p.QueryHeads + head) * dim + d] * p.ScaleLog2;
-            }
+            if (r < rowCount) value = (float)p.Q[task.QOffset(p, r, dim) + d] * p.ScaleLog2;
             qRows[r * MaxHeadDim + d] = value;
         }
 
-        var s0 = RowState.Start(RowPosition(rowBase, rowCount, task, item, group));
-        var s1 = RowState.Start(RowPosition(rowBase + rowStride, rowCount, task, item, group));
-        var s2 = RowState.Start(RowPosition(rowBase + 2 * rowStride, rowCount, task, item, group));
-        var s3 = RowState.Start(RowPosition(rowBase + 3 * rowStride, rowCount, task, item, group));
+        var s0 = RowState.Start(task.Position(rowBase));
+        var s1 = RowState.Start(task.Position(rowBase + rowStride));
+        var s2 = RowState.Start(task.Position(rowBase + 2 * rowStride));
+        var s3 = RowState.Start(task.Position(rowBase + 3 * rowStride));
 
         var k16 = p.K.Cast<Vec16>();
         var v16 = p.V.Cast<Vec16>();
@@ -195,15 +188,11 @@ public static class PartialAttentionKernel
             }
         }
 
-        if (slots > 0) Finish(ref s0, rowBase, lane, task, item, group, kvHead, dim, p);
-        if (slots > 1) Finish(ref s1, rowBase + rowStride, lane, task, item, group, kvHead, dim, p);
-        if (slots > 2) Finish(ref s2, rowBase + 2 * rowStride, lane, task, item, group, kvHead, dim, p);
-        if (slots > 3) Finish(ref s3, rowBase + 3 * rowStride, lane, task, item, group, kvHead, dim, p);
+        if (slots > 0) Finish(ref s0, rowBase, lane, task, dim, p);
+        if (slots > 1) Finish(ref s1, rowBase + rowStride, lane, task, dim, p);
+        if (slots > 2) Finish(ref s2, rowBase + 2 * rowStride, lane, task, dim, p);
+        if (slots > 3) Finish(ref s3, rowBase + 3 * rowStride, lane, task, dim, p);
     }
-
-    /// <summary>Ordered query position of task row <paramref name="r"/>, or -1 past the task's rows.</summary>
-    private static int RowPosition(int r, int rowCount, AttentionTask task, WorkItem item, int group) =>
-        r < rowCount ? item.QueryBegin + (task.RowBegin + r) / group : -1;
 
     /// <summary>Online-softmax step of one row for this lane's token; stores the probability for P·V.</summary>
     private static void Softmax(ref RowState s, float score, int visibleFrom, int visibleTo, ArrayView<float> probs, int at, int dim)
@@ -236,41 +225,16 @@ public static class PartialAttentionKernel
         s.O3 += prob * v3;
     }
 
-    /// <summary>Normalises one row and writes it: final output for single-partial queries, else a partial.</summary>
-    private static void Finish(ref RowState s, int taskRow, int lane, AttentionTask task, WorkItem item, int group,
-        int kvHead, int dim, AttentionParams p)
+    /// <summary>Normalises one row and writes it through the shared epilogue (<see cref="RowDestination"/>).</summary>
+    private static void Finish(ref RowState s, int taskRow, int lane, in TaskContext task, int dim, AttentionParams p)
     {
         float sum = WarpReduce.Sum(s.Sum);
         if (sum == 0f) return; // the row sees nothing in this item (warp-uniform)
-        int row = task.RowBegin + taskRow;
-        int head = kvHead * group + row % group;
-        int query = p.QueryOrder[s.Position];
+        var destination = RowDestination.For(p, task, taskRow, s.Position, dim);
         float inverse = 1f / sum;
-        int dimsPerLane = dim / 32;
-        if (p.PartialOffsets[query + 1] - p.PartialOffsets[query] == 1)
-        {
-            long at = ((long)query * p.QueryHeads + head) * dim + lane * dimsPerLane;
-            p.Output[at] = (Half)(s.O0 * inverse);
-            p.Output[at + 1] = (Half)(s.O1 * inverse);
-            if (dimsPerLane == 4)
-            {
-                p.Output[at + 2] = (Half)(s.O2 * inverse);
-                p.Output[at + 3] = (Half)(s.O3 * inverse);
-            }
-            if (lane == 0 && p.Lse.Length > 0) p.Lse[(long)query * p.QueryHeads + head] = (s.Max + XMath.Log2(sum)) * Log2Domain.Ln2;
-        }
-        else
-        {
-            long partial = item.PartialBase + s.Position - item.QueryBegin;
-            long at = (partial * p.QueryHeads + head) * dim + lane * dimsPerLane;
-            p.PartialOutput[at] = s.O0 * inverse;
-            p.PartialOutput[at + 1] = s.O1 * inverse;
-            if (dimsPerLane == 4)
-            {
-                p.PartialOutput[at + 2] = s.O2 * inverse;
-                p.PartialOutput[at + 3] = s.O3 * inverse;
-            }
-            if (lane == 0) p.PartialLse[partial * p.QueryHeads + head] = s.Max + XMath.Log2(sum);
-        }
+        int d = lane * (dim / 32);
+        destination.Write2(p, d, s.O0 * inverse, s.O1 * inverse);
+        if (dim / 32 == 4) destination.Write2(p, d + 2, s.O2 * inverse, s.O3 * inverse);
+        if (lane == 0) destination.WriteLse(p, s.Max, sum);
     }
 }
