@@ -258,7 +258,8 @@ public sealed class TreeAttention
     {
         Action<AttentionParams> method = TensorCoreAttentionKernel.Kernel<TShape>;
         if (accelerator is not CudaAccelerator cuda) return accelerator.LoadKernel(method);
-        return LaunchBounds.Load(cuda, method.Method, TensorCoreLayout.GroupSize<TShape>(), default(TShape).MinGroupsPerMultiprocessor)
+        return LaunchBounds.Load(cuda, method.Method, TensorCoreLayout.GroupSize<TShape>(), default(TShape).MinGroupsPerMultiprocessor,
+                TensorCoreLayout.SharedBytes<TShape>())
             .CreateLauncherDelegate<Action<AcceleratorStream, KernelConfig, AttentionParams>>();
     }
 
