@@ -258,8 +258,7 @@ public sealed class TreeAttention
     {
         Action<AttentionParams> method = TensorCoreAttentionKernel.Kernel<TShape>;
         if (accelerator is not CudaAccelerator cuda) return accelerator.LoadKernel(method);
-        return LaunchBounds.Load(cuda, method.Method, TensorCoreLayout.GroupSize<TShape>(), default(TShape).MinGroupsPerMultiprocessor,
-                TensorCoreLayout.SharedBytes<TShape>())
+        return LaunchBounds.Load(cuda, method.Method, TensorCoreLayout.GroupSize<TShape>(), default(TShape).MinGroupsPerMultiprocessor)
             .CreateLauncherDelegate<Action<AcceleratorStream, KernelConfig, AttentionParams>>();
     }
 

@@ -88,7 +88,7 @@ public sealed class PtxCommand : Command<PtxCommand.Settings>
             var kernel = method.CreateDelegate<Action<AttentionParams>>();
             // The tensor-core kernel is loaded as TreeAttention loads it: with its shape's launch bounds.
             var info = dynamicShared > 0 && accelerator is CudaAccelerator cudaAccelerator
-                ? CudaFunctionInfo.Of(accelerator, () => LaunchBounds.Load(cudaAccelerator, method, groupSize, TensorCoreGroupsPerSm, dynamicShared), groupSize, dynamicShared)
+                ? CudaFunctionInfo.Of(accelerator, () => LaunchBounds.Load(cudaAccelerator, method, groupSize, TensorCoreGroupsPerSm), groupSize, dynamicShared)
                 : CudaFunctionInfo.Of(accelerator, kernel, groupSize, dynamicShared);
             table.AddRow(name, info.Registers.ToString(), info.LocalBytes.ToString(), info.SharedBytes.ToString(),
                 info.GroupsPerSm.ToString(), info.LoadMs.ToString("F0"));

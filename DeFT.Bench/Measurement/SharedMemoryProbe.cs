@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using DeFT.Kernels.Device;
 using ILGPU;
 using ILGPU.Runtime;
@@ -12,13 +13,19 @@ namespace DeFT.Bench.Measurement;
 /// </summary>
 public static class SharedMemoryProbe
 {
+    private const int MaxDynamicSharedSizeBytes = 8; // CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES
     private const int GroupSize = 128;
 
     /// <summary>Launches with <paramref name="bytes"/> of dynamic shared memory, after raising the limit when <paramref name="raise"/>; returns what happened.</summary>
     public static string Try(CudaAccelerator cuda, int bytes, bool raise)
     {
         ArgumentNullException.ThrowIfNull(cuda);
-        var kernel = LaunchBounds.Load(cuda, typeof(SharedMemoryProbe).GetMethod(nameof(Kernel))!, GroupSize, 1, raise ? bytes : 0);
+        var kernel = LaunchBounds.Load(cuda, typeof(SharedMemoryProbe).GetMethod(nameof(Kernel))!, GroupSize, 1);
+        if (raise)
+        {
+            int status = cuFuncSetAttribute(((CudaKernel)kernel).FunctionPtr, MaxDynamicSharedSizeBytes, bytes);
+            if (status != 0) return $"cuFuncSetAttribute failed with CUDA error {status}";
+        }
         var launch = kernel.CreateLauncherDelegate<Action<AcceleratorStream, KernelConfig, ArrayView<int>>>();
         using var output = cuda.Allocate1D<int>(GroupSize);
         try
@@ -48,4 +55,6 @@ public static class SharedMemoryProbe
 
     private static int Expected(int index, int words) => index * 7 + 3;
 
+    [DllImport("libcuda.so.1")]
+    private static extern int cuFuncSetAttribute(IntPtr function, int attribute, int value);
 }

@@ -19,9 +19,9 @@ namespace DeFT.Kernels.Attention;
 /// 2t+1. All threads copy tiles; a warp without a valid row skips the arithmetic but joins every barrier.
 /// </para>
 /// <para>
-/// Pipeline (the shape's stages, three by default, one barrier per 32-token tile): the copies of tile i+2 (K and V
-/// rows by 16-byte <c>cp.async</c>, their masks by 8-byte <c>cp.async</c>; tokens past the item are zero-filled and
-/// masked) are issued right after the barrier that publishes tile i, so two tiles' copies fly while tile i is computed. Per tile and warp:
+/// Pipeline (two stages, one barrier per 32-token tile): the copies of tile i+1 (K and V rows by 16-byte
+/// <c>cp.async</c>, their masks by 8-byte <c>cp.async</c>; tokens past the item are zero-filled and masked) are
+/// issued right after the barrier that publishes tile i, so they land while tile i is computed. Per tile and warp:
 /// S = Q·Kᵀ (K B-fragments by <c>ldmatrix.x4</c>, two per load); the mask, skipped when every token of the tile is
 /// visible to every row of the task (one <c>bar.red.and</c>, the barrier itself); online softmax on the S fragments
 /// (row max over a quad with two xor-shuffles, exp2 in fp32, probabilities rounded to fp16 before they are summed so
@@ -31,7 +31,7 @@ namespace DeFT.Kernels.Attention;
 /// <para>
 /// Registers per lane: Q A-fragments for the whole task (32 at D = 128, loaded once by <c>ldmatrix</c> from Q rows
 /// staged in stage 1's space), O (64 fp32), S (16 fp32), softmax state of two rows. Shared memory: see
-/// <see cref="TensorCoreLayout"/> (53 504 B at D = 128). Masked tiles also run <see cref="BranchIsolation"/>, so a
+/// <see cref="TensorCoreLayout"/> (35 456 B at D = 128). Masked tiles also run <see cref="BranchIsolation"/>, so a
 /// non-finite V element reaches only the rows that see its token.
 /// </para>
 /// </summary>
@@ -69,19 +69,13 @@ public static class TensorCoreAttentionKernel
         int posHigh = task.Position(rowHigh);
         int tiles = (item.TokenCount + tileTokens - 1) / tileTokens;
 
-        // Prologue copies, one commit group per tile: the Q rows (into the last stage's space) with tile 0, tiles
-        // 0 .. Stages − 2 (their slots read from global memory) and the slots of the tiles after them; then the Q
-        // fragments into registers.
-        int stages = shape.Stages;
+        // Prologue copies: the Q rows (into stage 1's space), tile 0 (its slots read from global memory) and the
+        // slots of tile 1; then the Q fragments into registers.
         StageQ<TShape>(p, smem, task, tid);
-        for (int t0 = 0; t0 < stages - 1; t0++)
-        {
-            if (t0 < tiles) IssueTile<TShape>(p, smem, task, t0, TensorCoreLayout.StageWord<TShape>(t0), -1, tid);
-            IssueSlots<TShape>(p, smem, task, t0 + stages - 1, (t0 + stages - 1) % stages, tid);
-            CpAsync.Commit();
-        }
+        IssueTile<TShape>(p, smem, task, 0, 0, -1, tid);
+        IssueSlots<TShape>(p, smem, task, 1, 1, tid);
         if (tid < tileTokens) smem.Words[poisonWord + tid] = 0u;
-        WaitForOldestTile<TShape>();
+        CpAsync.WaitAll();
         Group.Barrier();
 
         var q = default(MmaFragmentsA8);
@@ -104,24 +98,20 @@ public static class TensorCoreAttentionKernel
 
         for (int tile = 0; tile < tiles; tile++)
         {
-            int stage = TensorCoreLayout.StageWord<TShape>(tile % stages);
-            WaitForOldestTile<TShape>(); // this thread's copies of this tile (its token's mask among them) have landed
+            int stage = TensorCoreLayout.StageWord<TShape>(tile & 1);
+            CpAsync.WaitAll(); // this thread's copies of this tile (its token's mask among them) have landed
             // A thread's vote: its token is visible to every row of the task (threads past the tile vote yes; tokens
             // past the item have empty masks, so a partial last tile takes the masked path that drops them). The
             // barrier publishes every thread's copies and ends the previous tile's use of the other stage.
             bool visibleToAll = tid >= tileTokens
                 || Covers(smem.Words.SubView(stage + 2 * tileWords, 2 * tileTokens).Cast<QueryRange>()[tid], firstPosition, lastPosition);
             bool unmasked = Group.BarrierAnd(visibleToAll);
-            // The tile Stages − 1 ahead goes into the stage the previous tile used; its slots were copied a pipeline
-            // depth earlier. Every iteration commits a group (possibly empty), so the wait above stays exact.
-            int next = tile + stages - 1;
-            if (next < tiles)
+            if (tile + 1 < tiles)
             {
-                IssueTile<TShape>(p, smem, task, next, TensorCoreLayout.StageWord<TShape>(next % stages),
-                    TensorCoreLayout.SlotWord<TShape>(next % stages), tid);
-                IssueSlots<TShape>(p, smem, task, next + stages - 1, (next + stages - 1) % stages, tid);
+                IssueTile<TShape>(p, smem, task, tile + 1, TensorCoreLayout.StageWord<TShape>((tile + 1) & 1),
+                    TensorCoreLayout.SlotWord<TShape>((tile + 1) & 1), tid);
+                IssueSlots<TShape>(p, smem, task, tile + 2, tile & 1, tid);
             }
-            CpAsync.Commit();
 
             bool poisoned = false;
             if (!unmasked)
@@ -209,14 +199,6 @@ public static class TensorCoreAttentionKernel
         }
         if (tid < tileTokens)
             CpAsync.Copy8(smem, stage + 2 * tileWords + 2 * tid, p.TokenVisibility.Cast<long>(), p.VisibilityAddress, first + tid, tid < count);
-    }
-
-    // Waits until the oldest tile in flight has landed: every copy (two stages) or every commit group but the newest
-    // (three stages, where the next tile's copies may still fly).
-    private static void WaitForOldestTile<TShape>() where TShape : struct, ITensorCoreShape
-    {
-        if (default(TShape).Stages == 3) CpAsync.WaitAllButOneGroup();
-        else CpAsync.WaitAll();
     }
 
     // Copies the KV slots of tile `tile` (if the item has it) into slot buffer `buffer`, one per thread of the first tile's worth.

@@ -21,9 +21,6 @@ public interface ITensorCoreShape : IHeadDim
 
     /// <summary>Groups each SM must hold at once: the launch bounds that cap the kernel's registers.</summary>
     int MinGroupsPerMultiprocessor { get; }
-
-    /// <summary>Pipeline stages: tiles in shared memory at once (this one and the copies in flight behind it).</summary>
-    int Stages { get; }
 }
 
 /// <summary>The shape the library runs: 32-token stages, 4 warps of 16 rows (64 rows per task), head dimension <typeparamref name="TDim"/>.</summary>
@@ -43,9 +40,6 @@ public readonly struct TensorCoreShape<TDim> : ITensorCoreShape where TDim : str
 
     /// <summary>3: 65536 registers / (3 × 128 threads) leaves 168 per thread, what the kernel needs at D = 128.</summary>
     public int MinGroupsPerMultiprocessor => 3;
-
-    /// <summary>3: two tiles in flight while one is computed (53.5 KB per group at D = 128, above ILGPU's 48 KB: the limit is raised at load).</summary>
-    public int Stages => 3;
 }
 
 /// <summary>
@@ -68,37 +62,28 @@ public readonly struct StreamingTensorCoreShape<TDim> : ITensorCoreShape where T
     /// <inheritdoc/>
     public int RowsPerWarp => 16;
 
-    /// <summary>4: as many 53.5 KB groups as an SM's 227 KB of shared memory holds.</summary>
-    public int MinGroupsPerMultiprocessor => 4;
-
-    /// <summary>3, as the four-warp shape: eight tiles in flight per SM.</summary>
-    public int Stages => 3;
+    /// <summary>6: as many 35 KB groups as an SM's 227 KB of shared memory holds.</summary>
+    public int MinGroupsPerMultiprocessor => 6;
 }
 
 /// <summary>
 /// Everything <see cref="TensorCoreAttentionKernel"/> derives from an <see cref="ITensorCoreShape"/>. Shared memory
-/// is one dynamic window of 32-bit words: the shape's stages of [K tile | V tile | masks], then one word per
-/// token for the poison tags of the stage being computed, then one buffer of KV slots per stage (a tile's slots are
-/// copied one pipeline depth before its K and V, so no copy waits on a global load). K and V tiles are row-major by token with rows of
+/// is one dynamic window of 32-bit words: <see cref="Stages"/> stages of [K tile | V tile | masks], then one word per
+/// token for the poison tags of the stage being computed, then two buffers of one KV slot per token (the slots of
+/// the tile after next are copied while the next tile's K and V are, so no copy waits on a global load). K and V tiles are row-major by token with rows of
 /// D/2 + 4 words: the 16-byte pad puts the 8 rows an <c>ldmatrix</c> phase reads on distinct banks. The task's Q rows
 /// are staged once, with the same row stride, in stage 1's space before the pipeline reaches it.
 /// </summary>
 public static class TensorCoreLayout
 {
-    /// <summary>
-    /// The most dynamic shared memory a group may have on sm_80/sm_90 once the function's limit is raised (ILGPU never
-    /// raises it; <see cref="Device.LaunchBounds"/> does, through the driver).
-    /// </summary>
-    public const int MaxSharedBytes = 227 * 1024;
+    /// <summary>Pipeline stages (double buffering: one computed while the next one's copies fly).</summary>
+    public const int Stages = 2;
 
-    /// <summary>Shared memory a group may have without raising the function's limit.</summary>
-    public const int DefaultSharedBytes = 48 * 1024;
+    /// <summary>The largest shared memory ILGPU lets a group have (it never raises the opt-in limit).</summary>
+    public const int MaxSharedBytes = 48 * 1024;
 
     /// <summary>Shared memory of one SM on sm_80/sm_90 (227 KB usable by groups).</summary>
     public const int MaxSharedBytesPerMultiprocessor = 227 * 1024;
-
-    /// <summary>Shared memory the driver reserves for each group on sm_80 and later.</summary>
-    public const int ReservedSharedBytesPerGroup = 1024;
 
     /// <summary>Threads per group.</summary>
     public static int GroupSize<TShape>() where TShape : struct, ITensorCoreShape => default(TShape).Warps * 32;
@@ -123,18 +108,18 @@ public static class TensorCoreLayout
     public static int StageWord<TShape>(int stage) where TShape : struct, ITensorCoreShape => stage * StageWords<TShape>();
 
     /// <summary>First word of the poison tags (one per token of a tile).</summary>
-    public static int PoisonWord<TShape>() where TShape : struct, ITensorCoreShape => default(TShape).Stages * StageWords<TShape>();
+    public static int PoisonWord<TShape>() where TShape : struct, ITensorCoreShape => Stages * StageWords<TShape>();
 
-    /// <summary>First word of slot buffer <paramref name="buffer"/> (0 .. Stages − 1): the KV slots of a tile, copied one pipeline depth ahead.</summary>
+    /// <summary>First word of slot buffer <paramref name="buffer"/> (0 or 1): the KV slots of a tile, copied a tile ahead.</summary>
     public static int SlotWord<TShape>(int buffer) where TShape : struct, ITensorCoreShape =>
         PoisonWord<TShape>() + (1 + buffer) * default(TShape).TileTokens;
 
-    /// <summary>First word of the staged Q rows (the last stage, free until the first pipeline step fills it).</summary>
-    public static int QWord<TShape>() where TShape : struct, ITensorCoreShape => StageWord<TShape>(default(TShape).Stages - 1);
+    /// <summary>First word of the staged Q rows (stage 1, free until the first pipeline step refills it).</summary>
+    public static int QWord<TShape>() where TShape : struct, ITensorCoreShape => StageWord<TShape>(1);
 
     /// <summary>Dynamic shared memory of one group, in bytes.</summary>
     public static int SharedBytes<TShape>() where TShape : struct, ITensorCoreShape =>
-        4 * (PoisonWord<TShape>() + (1 + default(TShape).Stages) * default(TShape).TileTokens);
+        4 * (PoisonWord<TShape>() + 3 * default(TShape).TileTokens);
 
     /// <summary>Throws when the shape breaks an assumption of the kernel's fragment code or exceeds the group's shared memory.</summary>
     public static void Validate<TShape>() where TShape : struct, ITensorCoreShape
@@ -147,9 +132,8 @@ public static class TensorCoreLayout
         Require(shape.TileTokens <= GroupSize<TShape>(), name, "one thread per tile token copies its mask and slot and votes");
         Require(GroupSize<TShape>() % ChunksPerRow<TShape>() == 0, name, "each thread copies the same 16-byte chunk of several rows");
         Require(RowsPerTask<TShape>() * RowWords<TShape>() <= StageWords<TShape>(), name, "the Q rows must fit in one stage");
-        Require(shape.Stages is 2 or 3, name, $"{shape.Stages} stages: the pipeline waits with cp.async.wait_group {shape.Stages - 2}");
         Require(SharedBytes<TShape>() <= MaxSharedBytes, name, $"{SharedBytes<TShape>()} B of shared memory (at most {MaxSharedBytes})");
-        Require(shape.MinGroupsPerMultiprocessor * (SharedBytes<TShape>() + ReservedSharedBytesPerGroup) <= MaxSharedBytesPerMultiprocessor, name,
+        Require(shape.MinGroupsPerMultiprocessor * SharedBytes<TShape>() <= MaxSharedBytesPerMultiprocessor, name,
             $"{shape.MinGroupsPerMultiprocessor} groups of {SharedBytes<TShape>()} B exceed an SM's {MaxSharedBytesPerMultiprocessor} B");
     }
 

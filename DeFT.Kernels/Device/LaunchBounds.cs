@@ -10,7 +10,7 @@ namespace DeFT.Kernels.Device;
 
 /// <summary>
 /// Loads an explicitly grouped kernel on CUDA with PTX launch bounds (<c>.maxntid</c>, <c>.minnctapersm</c>), which
-/// ILGPU 1.5.3 never emits, and with the dynamic shared-memory limit it needs above 48 KB (which ILGPU never raises). Without them ptxas allocates registers freely: the tensor-core kernel went from 168
+/// ILGPU 1.5.3 never emits. Without them ptxas allocates registers freely: the tensor-core kernel went from 168
 /// registers (3 groups per SM) to 188 (2 groups per SM, ~20 % slower on an H200) after a change that needed four more
 /// live values. With them ptxas caps registers at 65536 / (threads × groups) and the occupancy the kernel was designed
 /// for is guaranteed (spills, if any, show in <c>ptx --device</c>). ILGPU compiles the kernel with the accelerator's
@@ -22,12 +22,9 @@ public static class LaunchBounds
 {
     /// <summary>
     /// <paramref name="method"/> (an explicitly grouped kernel) loaded on <paramref name="cuda"/> with launch bounds of
-    /// <paramref name="groupSize"/> threads and at least <paramref name="minGroupsPerMultiprocessor"/> groups per SM, and,
-    /// when <paramref name="dynamicSharedBytes"/> exceeds the default 48 KB, the function's dynamic shared-memory limit
-    /// raised to it (<c>cuFuncSetAttribute</c>; ILGPU's launcher then runs such groups, checked by the bench's probe).
+    /// <paramref name="groupSize"/> threads and at least <paramref name="minGroupsPerMultiprocessor"/> groups per SM.
     /// </summary>
-    public static Kernel Load(CudaAccelerator cuda, MethodInfo method, int groupSize, int minGroupsPerMultiprocessor,
-        int dynamicSharedBytes = 0)
+    public static Kernel Load(CudaAccelerator cuda, MethodInfo method, int groupSize, int minGroupsPerMultiprocessor)
     {
         ArgumentNullException.ThrowIfNull(cuda);
         ArgumentNullException.ThrowIfNull(method);
@@ -36,21 +33,8 @@ public static class LaunchBounds
         string ptx = WithBounds(compiled.PTXAssembly, groupSize, minGroupsPerMultiprocessor);
         var entryPoint = EntryPointProperty.GetValue(compiled) ?? throw new InvalidOperationException("ILGPU gave no entry point.");
         var bounded = (CompiledKernel)PtxKernelConstructor.Invoke([compiled.Context, entryPoint, compiled.Info, ptx]);
-        var kernel = cuda.LoadKernel(bounded);
-        if (dynamicSharedBytes > DefaultSharedBytes)
-        {
-            int status = cuFuncSetAttribute(((CudaKernel)kernel).FunctionPtr, MaxDynamicSharedSizeBytes, dynamicSharedBytes);
-            if (status != 0)
-                throw new NotSupportedException($"The device refused {dynamicSharedBytes} bytes of dynamic shared memory per group (CUDA error {status}).");
-        }
-        return kernel;
+        return cuda.LoadKernel(bounded);
     }
-
-    private const int DefaultSharedBytes = 48 * 1024;
-    private const int MaxDynamicSharedSizeBytes = 8; // CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES
-
-    [System.Runtime.InteropServices.DllImport("libcuda.so.1")]
-    private static extern int cuFuncSetAttribute(IntPtr function, int attribute, int value);
 
     /// <summary>The PTX of a single-entry module with launch bounds inserted between the entry's signature and body.</summary>
     public static string WithBounds(string ptx, int groupSize, int minGroupsPerMultiprocessor)

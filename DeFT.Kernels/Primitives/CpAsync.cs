@@ -7,9 +7,9 @@ namespace DeFT.Kernels.Primitives;
 /// <summary>
 /// Asynchronous global → shared copies (<c>cp.async</c>, sm_80+): the copy bypasses registers, so a group issues
 /// the next tile's loads and computes on the current one while they are in flight. <see cref="WaitAll"/> waits
-/// until the calling thread's copies have landed; <see cref="Commit"/> closes the copies issued so far into a group and
-/// <see cref="WaitAllButOneGroup"/> waits for every group but the newest (a three-stage pipeline). A group-wide
-/// barrier after a wait makes every thread's copies visible to the others. On CUDA the instructions come from
+/// until the calling thread's copies have landed; a group-wide barrier after it makes every thread's copies
+/// visible to the others. (A two-stage pipeline that issues the next tile after that barrier never has more than
+/// one tile in flight per thread, so it needs no commit groups.) On CUDA the instructions come from
 /// <see cref="PtxIntrinsics"/>; on the CPU accelerator each copy is an ordinary load and store, done at once, so
 /// kernels run the same code with the same shared-memory layout there.
 /// </summary>
@@ -63,18 +63,6 @@ public static class CpAsync
     [IntrinsicImplementation]
     public static void Copy4At(uint sharedAddress, long globalAddress, uint sourceBytes) =>
         throw new NotSupportedException("cp.async exists only on CUDA.");
-
-    /// <summary>Closes the calling thread's copies issued since the last commit into one group (possibly empty).</summary>
-    [IntrinsicImplementation]
-    public static void Commit()
-    {
-    }
-
-    /// <summary>Waits until every committed group of the calling thread but the newest has landed.</summary>
-    [IntrinsicImplementation]
-    public static void WaitAllButOneGroup()
-    {
-    }
 
     /// <summary>Waits until every copy the calling thread issued has landed in shared memory (nothing to wait for on the CPU).</summary>
     [IntrinsicImplementation]

@@ -25,8 +25,6 @@ public static class PtxIntrinsics
     private const string Copy16Instruction = "cp.async.cg.shared.global";
     private const string Copy8Instruction = "cp.async.ca.shared.global"; // 4 or 8 bytes (.cg takes only 16)
     private const string WaitAllInstruction = "cp.async.wait_all";
-    private const string CommitInstruction = "cp.async.commit_group";
-    private const string WaitGroupInstruction = "cp.async.wait_group";
     private const string SharedBaseInstruction = "mov.u32";
     // ILGPU 1.5.3 declares every kernel's dynamic shared memory as this extern symbol (PTXCodeGenerator).
     private const string DynamicSharedSymbol = "__dyn_shared_alloca";
@@ -49,8 +47,6 @@ public static class PtxIntrinsics
             Bind(manager, typeof(CpAsync), nameof(CpAsync.Copy8At), nameof(GenerateCopy8));
             Bind(manager, typeof(CpAsync), nameof(CpAsync.Copy4At), nameof(GenerateCopy4));
             Bind(manager, typeof(CpAsync), nameof(CpAsync.WaitAll), nameof(GenerateWaitAll));
-            Bind(manager, typeof(CpAsync), nameof(CpAsync.Commit), nameof(GenerateCommit));
-            Bind(manager, typeof(CpAsync), nameof(CpAsync.WaitAllButOneGroup), nameof(GenerateWaitAllButOne));
             Bind(manager, typeof(SharedWindow), nameof(SharedWindow.BaseAddress), nameof(GenerateSharedBase));
             Registered.Add(context, context);
         }
@@ -128,17 +124,6 @@ public static class PtxIntrinsics
     private static void GenerateWaitAll(PTXBackend backend, PTXCodeGenerator generator, Value value)
     {
         using var command = generator.BeginCommand(WaitAllInstruction);
-    }
-
-    private static void GenerateCommit(PTXBackend backend, PTXCodeGenerator generator, Value value)
-    {
-        using var command = generator.BeginCommand(CommitInstruction);
-    }
-
-    private static void GenerateWaitAllButOne(PTXBackend backend, PTXCodeGenerator generator, Value value)
-    {
-        using var command = generator.BeginCommand(WaitGroupInstruction);
-        command.AppendConstant(1);
     }
 
     // value = BaseAddress(): the shared-state-space address of the dynamic shared memory.
