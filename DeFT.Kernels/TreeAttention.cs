@@ -38,12 +38,14 @@ public sealed class TreeAttention
     /// Compiles the kernels for <paramref name="heads"/> on <paramref name="accelerator"/>, with the partial-attention
     /// <paramref name="kernel"/> (default: <see cref="DefaultKernel"/> of the accelerator).
     /// </summary>
-    /// <exception cref="NotSupportedException">The head dimension is not one of <see cref="SupportedHeadDims"/>.</exception>
+    /// <exception cref="NotSupportedException">The head dimension is not one of <see cref="SupportedHeadDims"/>, or the
+    /// accelerator is not one the kernels run on (see <see cref="DeviceChecks.Supported"/>).</exception>
     /// <exception cref="ObjectDisposedException">The accelerator has been disposed.</exception>
     public TreeAttention(Accelerator accelerator, HeadConfig heads, AttentionKernel? kernel = null)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         DeviceChecks.Live(accelerator);
+        DeviceChecks.Supported(accelerator);
         Accelerator = accelerator;
         Heads = heads;
         Kernel = kernel ?? DefaultKernel(accelerator);

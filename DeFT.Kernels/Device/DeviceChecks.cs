@@ -40,6 +40,22 @@ internal static class DeviceChecks
                 $"({accelerator.Name}).", parameter);
     }
 
+    /// <summary>
+    /// Checks that the kernels can run on <paramref name="accelerator"/>: CUDA, or ILGPU's CPU accelerator shaped like an
+    /// NVIDIA GPU (warp of 32, at least 128 threads per group: <see cref="Accelerators.CreateContext"/> makes one). The
+    /// kernels' groups are 4 warps of 32 lanes, and their PTX instructions exist only on CUDA; a default CPU device (warp 4,
+    /// 16 threads per group) or an OpenCL device would otherwise fail at the first launch, deep inside ILGPU.
+    /// </summary>
+    public static void Supported(Accelerator accelerator)
+    {
+        if (accelerator.AcceleratorType is not (AcceleratorType.Cuda or AcceleratorType.CPU))
+            throw new NotSupportedException($"The kernels run on CUDA or ILGPU's CPU accelerator, not on {accelerator.AcceleratorType} ({accelerator.Name}).");
+        if (accelerator.WarpSize != 32 || accelerator.MaxNumThreadsPerGroup < 128)
+            throw new NotSupportedException($"{accelerator.Name} has warps of {accelerator.WarpSize} lanes and at most {accelerator.MaxNumThreadsPerGroup} " +
+                "threads per group; the kernels need warps of 32 and groups of 128 (on the CPU, create the device with " +
+                "CPUDeviceKind.Nvidia, as Accelerators.CreateContext does).");
+    }
+
     /// <summary>Checks that <paramref name="stream"/> is live and belongs to <paramref name="accelerator"/>.</summary>
     public static void Stream(AcceleratorStream stream, Accelerator accelerator, string parameter)
     {

@@ -7,6 +7,8 @@ using DeFT.Core.Workloads;
 using Xunit.Abstractions;
 using Xunit.Sdk;
 
+using DeFT.Kernels;
+
 namespace DeFT.Tests.Kernels;
 
 /// <summary>A tree (or forest), its queries and the number of KV-cache slots it needs.</summary>
@@ -36,7 +38,8 @@ public static class KernelCheck
 
     /// <summary>
     /// Runs <paramref name="tree"/> with <paramref name="method"/> on <paramref name="data"/> (default: fresh random data
-    /// seeded from the case, the method and the options) and asserts output and LSE match the reference.
+    /// seeded from the case, the method and the options) on both partial-attention kernels and asserts that output and
+    /// LSE match the reference.
     /// </summary>
     public static AttentionPlan MatchesReference(CpuAcceleratorFixture fixture, HeadConfig heads, TreeCase tree, PlanMethod method,
         PlannerOptions? options = null, AttentionData? data = null, ITestOutputHelper? log = null)
@@ -45,14 +48,21 @@ public static class KernelCheck
         int seed = Seed(tree.Name, method, heads, options?.BlockTokens, options?.MaxQueriesPerItem);
         string source = data is null ? $"data seed {seed}" : "given data";
         data ??= AttentionData.Random(heads, tree.Queries.Length, tree.SlotCount, seed);
-        var (output, lse) = KernelRunner.Run(fixture.For(heads), plan, data);
         var reference = ReferenceAttention.Compute(tree.Tree, tree.Queries, data);
-        string what = $"{tree.Name}, {method}, {heads}";
-        var (maxAbs, rel, lseAbs) = ErrorMetrics.ShouldMatch(output, lse, reference, what);
-        log?.WriteLine($"{what}: {plan.Items.Length} items, {KernelRunner.GroupTiles(plan, heads)} group-tiles; " +
-            $"max|Δ| {maxAbs:E2}, rel L2 {rel:E2}, LSE |Δ| {lseAbs:E2} ({source})");
+        // Every concern runs on both partial-attention kernels (the tensor-core one in the shape the plan picks).
+        foreach (var kernel in Kernels)
+        {
+            var (output, lse) = KernelRunner.Run(fixture.For(heads, kernel), plan, data);
+            string what = $"{tree.Name}, {method}, {heads}, {kernel}";
+            var (maxAbs, rel, lseAbs) = ErrorMetrics.ShouldMatch(output, lse, reference, what);
+            log?.WriteLine($"{what}: {plan.Items.Length} items, {KernelRunner.GroupTiles(plan, heads)} group-tiles; " +
+                $"max|Δ| {maxAbs:E2}, rel L2 {rel:E2}, LSE |Δ| {lseAbs:E2} ({source})");
+        }
         return plan;
     }
+
+    /// <summary>The kernels every reference check runs.</summary>
+    public static readonly AttentionKernel[] Kernels = [AttentionKernel.CudaCore, AttentionKernel.TensorCore];
 
     /// <summary>A seed that is stable across runs (string.GetHashCode is not) and differs between checks.</summary>
     public static int Seed(params object?[] parts)
