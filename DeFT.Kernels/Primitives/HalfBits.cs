@@ -1,5 +1,4 @@
 using ILGPU;
-using Half = ILGPU.Half;
 
 namespace DeFT.Kernels.Primitives;
 
@@ -11,7 +10,4 @@ public static class HalfBits
 
     /// <summary>The high fp16 of <paramref name="word"/> as float.</summary>
     public static float High(int word) => (float)Interop.IntAsFloat((ushort)((uint)word >> 16));
-
-    /// <summary>Rounds <paramref name="value"/> to fp16.</summary>
-    public static Half ToHalf(float value) => (Half)value;
 }

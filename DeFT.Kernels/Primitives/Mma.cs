@@ -138,9 +138,6 @@ public static class Mma
 
     // Quad lane t' contributes k = 2t', 2t'+1 (from aLow, bLow) and k = 2t'+8, 2t'+9 (from aHigh, bHigh).
     private static float Dot(uint aLow, uint aHigh, uint bLow, uint bHigh) =>
-        Lo(aLow) * Lo(bLow) + Hi(aLow) * Hi(bLow) + Lo(aHigh) * Lo(bHigh) + Hi(aHigh) * Hi(bHigh);
-
-    private static float Lo(uint word) => (float)Interop.IntAsFloat((ushort)(word & 0xFFFF));
-
-    private static float Hi(uint word) => (float)Interop.IntAsFloat((ushort)(word >> 16));
+        HalfBits.Low((int)aLow) * HalfBits.Low((int)bLow) + HalfBits.High((int)aLow) * HalfBits.High((int)bLow)
+        + HalfBits.Low((int)aHigh) * HalfBits.Low((int)bHigh) + HalfBits.High((int)aHigh) * HalfBits.High((int)bHigh);
 }

@@ -24,18 +24,6 @@ public struct MmaAccumulators8
         T6.Scale(rowLow, rowHigh);
         T7.Scale(rowLow, rowHigh);
     }
-
-    /// <summary>Maximum of this lane's row-g elements (16 of the row's 64; combine a quad for the row).</summary>
-    public readonly float MaxLow() =>
-        XMath.Max(XMath.Max(XMath.Max(Max(T0.C0, T0.C1), Max(T1.C0, T1.C1)), XMath.Max(Max(T2.C0, T2.C1), Max(T3.C0, T3.C1))),
-            XMath.Max(XMath.Max(Max(T4.C0, T4.C1), Max(T5.C0, T5.C1)), XMath.Max(Max(T6.C0, T6.C1), Max(T7.C0, T7.C1))));
-
-    /// <summary>Maximum of this lane's row-g+8 elements.</summary>
-    public readonly float MaxHigh() =>
-        XMath.Max(XMath.Max(XMath.Max(Max(T0.C2, T0.C3), Max(T1.C2, T1.C3)), XMath.Max(Max(T2.C2, T2.C3), Max(T3.C2, T3.C3))),
-            XMath.Max(XMath.Max(Max(T4.C2, T4.C3), Max(T5.C2, T5.C3)), XMath.Max(Max(T6.C2, T6.C3), Max(T7.C2, T7.C3))));
-
-    private static float Max(float a, float b) => XMath.Max(a, b);
 }
 
 /// <summary>
@@ -46,15 +34,6 @@ public struct MmaAccumulators4
 {
     /// <summary>Columns 8j..8j+7 for j = 0..3.</summary>
     public MmaAccumulator T0, T1, T2, T3;
-
-    /// <summary>Multiplies the lane's row-g elements by <paramref name="rowLow"/> and row-g+8 elements by <paramref name="rowHigh"/>.</summary>
-    public void Scale(float rowLow, float rowHigh)
-    {
-        T0.Scale(rowLow, rowHigh);
-        T1.Scale(rowLow, rowHigh);
-        T2.Scale(rowLow, rowHigh);
-        T3.Scale(rowLow, rowHigh);
-    }
 
     /// <summary>Maximum of this lane's row-g elements (8 of the row's 32; combine a quad for the row).</summary>
     public readonly float MaxLow() =>
