@@ -2,7 +2,6 @@ using DeFT.Core.Planning;
 using DeFT.Kernels.Primitives;
 using ILGPU;
 using ILGPU.Algorithms;
-using Half = ILGPU.Half;
 
 namespace DeFT.Kernels.Attention;
 
@@ -20,17 +19,20 @@ namespace DeFT.Kernels.Attention;
 /// </para>
 /// <para>
 /// Pipeline (two stages, one barrier per 32-token tile): the copies of tile i+1 (K and V rows by 16-byte
-/// <c>cp.async</c>, their masks by 8-byte <c>cp.async</c>; tokens past the item are zero-filled and masked) are
-/// issued right after the barrier that publishes tile i, so they land while tile i is computed. Per tile and warp:
+/// <c>cp.async</c>, their masks by 8-byte <c>cp.async</c>, the KV slots of tile i+2 by 4-byte <c>cp.async</c>; tokens
+/// past the item are zero-filled and masked) are issued right after the barrier that publishes tile i, so they land
+/// while tile i is computed and no copy waits on a global load. Per tile and warp:
 /// S = Q·Kᵀ (K B-fragments by <c>ldmatrix.x4</c>, two per load); the mask, skipped when every token of the tile is
 /// visible to every row of the task (one <c>bar.red.and</c>, the barrier itself); online softmax on the S fragments
-/// (row max over a quad with two xor-shuffles, exp2 in fp32, probabilities rounded to fp16 before they are summed so
-/// the row sum matches the P that multiplies V); O += P·V with P's A fragments taken straight from the S
-/// accumulators and V's B fragments by <c>ldmatrix.x4.trans</c> from the row-major V tile (no transpose by hand).
+/// (row max over a quad with two xor-shuffles, exp2 in fp32 with the scale inside its FMA, probabilities packed to fp16
+/// by <c>cvt.rn.f16x2</c>, row sums by an mma of that fp16 P with ones so they match the P that multiplies V, O
+/// rescaled only when a row's maximum moved); O += P·V with P's A fragments taken straight from the S accumulators
+/// and V's B fragments by <c>ldmatrix.x4.trans</c> from the row-major V tile (no transpose by hand).
 /// </para>
 /// <para>
 /// Registers per lane: Q A-fragments for the whole task (32 at D = 128, loaded once by <c>ldmatrix</c> from Q rows
-/// staged in stage 1's space), O (64 fp32), S (16 fp32), softmax state of two rows. Shared memory: see
+/// staged in stage 1's space), O (64 fp32), S (16 fp32), row sums and maxima of two rows: 158 registers under the
+/// shape's launch bounds (3 groups per SM, no spills; <see cref="Device.LaunchBounds"/>). Shared memory: see
 /// <see cref="TensorCoreLayout"/> (35 456 B at D = 128). Masked tiles also run <see cref="BranchIsolation"/>, so a
 /// non-finite V element reaches only the rows that see its token.
 /// </para>
