@@ -13,7 +13,7 @@ namespace DeFT.Kernels;
 /// <summary>
 /// Tree attention in the plan/run style of FlashInfer. Create one per accelerator and head config: the
 /// constructor compiles (loads) the kernels once. Per decode step, <see cref="Upload"/> a host
-/// <see cref="AttentionPlan"/> into a <see cref="DevicePlan"/>; per layer, <see cref="Run"/> only validates
+/// <see cref="AttentionPlan"/> into a <see cref="DevicePlan"/>; per layer, <c>Run</c> only validates
 /// shapes on the host and enqueues two kernels (no allocation, no upload, no kernel load). The plan's
 /// method (Adaptive, Flatten, Node or Sequence) decides the grouping; the same kernels run all of them. The
 /// partial-attention kernel (<see cref="AttentionKernel"/>) is fixed in the constructor or, with
@@ -190,6 +190,15 @@ public sealed class TreeAttention
         int pairs = host.QueryCount * Heads.QueryHeads;
         mergeKernel(s, new KernelConfig((pairs + MergeKernel.PairsPerGroup - 1) / MergeKernel.PairsPerGroup, MergeKernel.GroupSize), p);
     }
+
+    /// <summary>
+    /// <see cref="Run(DevicePlan, ArrayView{Half}, KvLayer, ArrayView{Half}, ArrayView{float}, AcceleratorStream?)"/> for
+    /// q and output as <see cref="System.Half"/>, the fp16 type .NET hands out (TorchSharp, ONNX Runtime,
+    /// System.Numerics.Tensors): the views are reinterpreted, bit for bit, without a copy.
+    /// </summary>
+    public void Run(DevicePlan plan, ArrayView<System.Half> q, KvLayer kv, ArrayView<System.Half> output,
+        ArrayView<float> lse = default, AcceleratorStream? stream = null) =>
+        Run(plan, q.Cast<Half>(), kv, output.Cast<Half>(), lse, stream);
 
     private AttentionParams Prepare(DevicePlan plan, ArrayView<Half> q, KvLayer kv, ArrayView<Half> output, ArrayView<float> lse,
         AcceleratorStream? stream)

@@ -24,7 +24,7 @@ public sealed record DecodeOptions(int Layers, int? MaxSteps, int Samples, Plann
 /// side by side on the very same trees. Per step: the replay's tree changes on a <see cref="DecodeSession"/>; the new
 /// tokens' K and V written for every layer and a fresh Q, random and generated on the device (not timed); then per
 /// method: plan (host time), upload (host time, to completion) and attention of every layer with that one plan, each
-/// layer's <see cref="TreeAttention.Run"/> between two device events (L2 is not flushed: a decode loop as it runs).
+/// layer's <c>TreeAttention.Run</c> between two device events (L2 is not flushed: a decode loop as it runs).
 /// The last step's output (last layer) is checked against the double-precision reference on a sample of queries.
 /// </summary>
 public sealed class DecodeBenchmark

@@ -6,7 +6,7 @@ namespace DeFT.Kernels.Device;
 
 /// <summary>
 /// An <see cref="AttentionPlan"/> on the device, with the partial-result workspace it needs. Upload once
-/// per decode step with <see cref="TreeAttention.Upload"/>; every layer's <see cref="TreeAttention.Run"/>
+/// per decode step with <see cref="TreeAttention.Upload"/>; every layer's <c>TreeAttention.Run</c>
 /// reuses it. Buffers grow to the largest plan seen (with a quarter of headroom) and are reused after that, so a
 /// steady decode loop allocates nothing. They never shrink by themselves: shrinking on upload would reallocate, and
 /// wait for the device, in the middle of a decode loop whose plans swing in size. The caller decides instead:

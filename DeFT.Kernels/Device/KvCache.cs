@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using DeFT.Core;
 using ILGPU;
 using ILGPU.Runtime;
@@ -105,6 +106,14 @@ public sealed class KvCache : IDisposable
             i += run;
         }
     }
+
+    /// <summary><see cref="WriteLayer(int, ReadOnlySpan{Half}, ReadOnlySpan{Half})"/> from <see cref="System.Half"/> data (reinterpreted, no copy).</summary>
+    public void WriteLayer(int layer, ReadOnlySpan<System.Half> k, ReadOnlySpan<System.Half> v) =>
+        WriteLayer(layer, MemoryMarshal.Cast<System.Half, Half>(k), MemoryMarshal.Cast<System.Half, Half>(v));
+
+    /// <summary><see cref="WriteTokens(int, ReadOnlySpan{int}, ReadOnlySpan{Half}, ReadOnlySpan{Half})"/> from <see cref="System.Half"/> data (reinterpreted, no copy).</summary>
+    public void WriteTokens(int layer, ReadOnlySpan<int> slots, ReadOnlySpan<System.Half> k, ReadOnlySpan<System.Half> v) =>
+        WriteTokens(layer, slots, MemoryMarshal.Cast<System.Half, Half>(k), MemoryMarshal.Cast<System.Half, Half>(v));
 
     /// <summary>Reads a whole layer back to the host.</summary>
     public (Half[] K, Half[] V) ReadLayer(int layer)

@@ -15,7 +15,7 @@ public readonly record struct KvLayer
 
     /// <summary>
     /// A layer over the caller's views <paramref name="k"/> and <paramref name="v"/>. Lengths are checked against the plan
-    /// in <see cref="TreeAttention.Run"/>.
+    /// in <c>TreeAttention.Run</c>.
     /// </summary>
     /// <exception cref="ArgumentException">A view does not start on a 16-byte boundary (an element offset that is not a
     /// multiple of 8 fp16 elements), which the kernels' 128-bit loads need.</exception>

@@ -11,7 +11,7 @@ namespace DeFT.Tests.Decoding;
 
 /// <summary>
 /// The README's decode loop end to end on the CPU accelerator: per step, change the tree, write the new tokens'
-/// K/V of every layer with <see cref="KvCache.WriteTokens"/>, plan and upload once, run every layer, and compare
+/// K/V of every layer with <c>KvCache.WriteTokens</c>, plan and upload once, run every layer, and compare
 /// each layer's output with the double-precision reference on the current tree.
 /// </summary>
 [Collection(CpuAcceleratorCollection.Name)]
