@@ -126,28 +126,6 @@ public sealed class TreeAttention
     }
 
     /// <summary>
-    /// True when the tensor-core kernel runs <paramref name="plan"/> in its one-warp shape (16 rows per task, 6 groups per
-    /// SM) rather than four warps of 16 rows: for streaming plans (<see cref="IsStreaming"/>), and for plans whose items
-    /// are so small that the four-warp tasks would hold 16 rows or fewer on average (three of four warps idle), as
-    /// small trees at high GQA ratios do. Both shapes compute the same rows; the small one wastes no warps and fits
-    /// twice as many groups per SM.
-    /// </summary>
-    public static bool UsesOneWarpShape(AttentionPlan plan, HeadConfig heads)
-    {
-        ArgumentNullException.ThrowIfNull(plan);
-        if (IsStreaming(plan)) return true;
-        int wide = TensorCoreLayout.RowsPerTask<TensorCoreShape<HeadDim128>>();
-        long rows = 0, tasks = 0;
-        foreach (var item in plan.Items)
-        {
-            long itemRows = (long)item.QueryCount * heads.GroupSize;
-            rows += itemRows;
-            tasks += (itemRows + wide - 1) / wide;
-        }
-        return rows <= (long)TensorCoreLayout.RowsPerTask<StreamingTensorCoreShape<HeadDim128>>() * tasks;
-    }
-
-    /// <summary>
     /// True when <paramref name="plan"/>'s work items compute at most <see cref="TensorCoreSharingThreshold"/> queries per
     /// KV token read on average: every token serves about one query (sequence plans, trees without sharing), so the plan
     /// is memory-bound. Such plans run the tensor-core kernel's one-warp streaming shape (more tiles in flight per SM) or,
@@ -185,8 +163,7 @@ public sealed class TreeAttention
             throw new ArgumentException("The device plan belongs to another TreeAttention instance.", nameof(target));
         if (stream is not null) DeviceChecks.Stream(stream, Accelerator, nameof(stream));
         var kernel = Kernel == AttentionKernel.Auto ? AttentionKernel.TensorCore : Kernel;
-        bool packRows = kernel == AttentionKernel.TensorCore ? UsesOneWarpShape(plan, Heads) : IsStreaming(plan);
-        target.Upload(plan, kernel, packRows, stream ?? Accelerator.DefaultStream);
+        target.Upload(plan, kernel, packRows: IsStreaming(plan), stream ?? Accelerator.DefaultStream);
     }
 
     /// <summary>
