@@ -1,4 +1,4 @@
-using DeFT.Bench.Commands;
+using DeFT.Bench;
 using System.Text.Json;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -6,18 +6,7 @@ using Spectre.Console.Cli;
 // Redirected output (CI logs, remote runs) would otherwise squeeze the tables to 80 columns.
 if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 200);
 
-var app = new CommandApp<RunCommand>();
-app.Configure(config =>
-{
-    config.SetApplicationName("DeFT.Bench");
-    config.AddCommand<RunCommand>("run").WithDescription("Time every method on the best accelerator (default command).");
-    config.AddCommand<DecodeCommand>("decode");
-    config.AddCommand<PlanCommand>("plan");
-    config.AddCommand<PtxCommand>("ptx");
-    config.AddCommand<ReportCommand>("report");
-    config.AddCommand<CheckCommand>("check");
-    config.PropagateExceptions();
-});
+var app = BenchApp.Create();
 try
 {
     return app.Run(args);

@@ -65,6 +65,9 @@ public sealed class RunCommand : Command<RunCommand.Settings>
         /// <inheritdoc/>
         public override ValidationResult Validate()
         {
+            if (Reps is < 1) return ValidationResult.Error("--reps must be at least 1.");
+            if (Warmups is < 0) return ValidationResult.Error("--warmups must not be negative.");
+            if (Samples < 1) return ValidationResult.Error("--samples must be at least 1 (queries checked against the reference).");
             try
             {
                 _ = Eviction;

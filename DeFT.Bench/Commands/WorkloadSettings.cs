@@ -1,5 +1,7 @@
 using System.ComponentModel;
 using DeFT.Core.Planning;
+using DeFT.Kernels;
+using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace DeFT.Bench.Commands;
@@ -23,4 +25,9 @@ public class WorkloadSettings : PlannerSettings
     [Description("Head dimension. Default 128.")]
     [DefaultValue(128)]
     public int HeadDim { get; init; } = 128;
+
+    /// <inheritdoc/>
+    public override ValidationResult Validate() =>
+        TreeAttention.SupportedHeadDims.Contains(HeadDim) ? base.Validate()
+            : ValidationResult.Error($"--head-dim {HeadDim} is not supported; the kernels exist for {string.Join(", ", TreeAttention.SupportedHeadDims)}.");
 }

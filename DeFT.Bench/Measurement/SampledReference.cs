@@ -31,6 +31,7 @@ public sealed class SampledReference
         this.heads = heads;
         int n = queries.Count;
         Indices = n <= samples ? Enumerable.Range(0, n).ToArray()
+            : samples <= 1 ? [n / 2]
             : Enumerable.Range(0, samples).Select(i => (int)((long)i * (n - 1) / (samples - 1))).Distinct().ToArray();
         int d = heads.HeadDim;
         int row = heads.KvHeads * d;
