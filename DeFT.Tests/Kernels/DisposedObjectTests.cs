@@ -14,32 +14,8 @@ namespace DeFT.Tests.Kernels;
 /// anything is enqueued (on the CPU accelerator a freed view used to abort the process on an ILGPU assertion).
 /// </summary>
 [Collection(CpuAcceleratorCollection.Name)]
-public sealed class DisposedObjectTests : IDisposable
+public sealed class DisposedObjectTests(CpuAcceleratorFixture fixture) : UploadedCaseTests(fixture, seed: 5)
 {
-    private static readonly HeadConfig Heads = new(4, 1, 64);
-    private readonly Accelerator accelerator;
-    private readonly TreeAttention attention;
-    private readonly TreeCase tree = TreeCase.FromSpec("1,2_24,8");
-    private readonly AttentionPlan plan;
-    private readonly DeviceInputs inputs;
-    private readonly DevicePlan devicePlan;
-
-    public DisposedObjectTests(CpuAcceleratorFixture fixture)
-    {
-        accelerator = fixture.Accelerator;
-        attention = fixture.For(Heads);
-        plan = KernelCheck.Plan(tree, PlanMethod.Flatten);
-        inputs = new DeviceInputs(accelerator, AttentionData.Random(Heads, tree.Queries.Length, tree.SlotCount, seed: 5));
-        devicePlan = attention.CreatePlan();
-        attention.Upload(devicePlan, plan);
-    }
-
-    public void Dispose()
-    {
-        devicePlan.Dispose();
-        inputs.Dispose();
-    }
-
     [Fact]
     public void Kv_cache_after_dispose()
     {

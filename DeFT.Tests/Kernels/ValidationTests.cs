@@ -15,32 +15,8 @@ namespace DeFT.Tests.Kernels;
 /// by the output and LSE still holding their NaN poison afterwards.
 /// </summary>
 [Collection(CpuAcceleratorCollection.Name)]
-public sealed class ValidationTests : IDisposable
+public sealed class ValidationTests(CpuAcceleratorFixture fixture) : UploadedCaseTests(fixture, seed: 17)
 {
-    private static readonly HeadConfig Heads = new(4, 1, 64);
-    private readonly Accelerator accelerator;
-    private readonly TreeAttention attention;
-    private readonly TreeCase tree = TreeCase.FromSpec("1,2_24,8");
-    private readonly AttentionPlan plan;
-    private readonly DeviceInputs inputs;
-    private readonly DevicePlan devicePlan;
-
-    public ValidationTests(CpuAcceleratorFixture fixture)
-    {
-        accelerator = fixture.Accelerator;
-        attention = fixture.For(Heads);
-        plan = KernelCheck.Plan(tree, PlanMethod.Flatten);
-        inputs = new DeviceInputs(accelerator, AttentionData.Random(Heads, tree.Queries.Length, tree.SlotCount, seed: 17));
-        devicePlan = attention.CreatePlan();
-        attention.Upload(devicePlan, plan);
-    }
-
-    public void Dispose()
-    {
-        devicePlan.Dispose();
-        inputs.Dispose();
-    }
-
     private long Rows => (long)plan.QueryCount * Heads.QueryHeads;
 
     [Fact]
