@@ -134,8 +134,8 @@ public static class IsolationCheck
         {
             var kv = new KvCache(accelerator, heads, data.SlotCount);
             owned.Add(kv);
-            kv.WriteLayer(0, ToHalf(data.K), ToHalf(data.V));
-            var q = accelerator.Allocate1D(ToHalf(data.Q));
+            kv.WriteLayer(0, HalfArray.From(data.K), HalfArray.From(data.V));
+            var q = accelerator.Allocate1D(HalfArray.From(data.Q));
             var output = accelerator.Allocate1D(Enumerable.Repeat((Half)float.NaN, data.Q.Length).ToArray());
             owned.Add(q);
             owned.Add(output);
@@ -151,7 +151,5 @@ public static class IsolationCheck
         {
             foreach (var d in owned) d.Dispose();
         }
-
-        private static Half[] ToHalf(float[] values) => values.Select(x => (Half)x).ToArray();
     }
 }

@@ -26,8 +26,8 @@ public static class MisuseCheck
         var data = AttentionData.Random(heads, w.Queries.Length, w.SlotCount, seed: 11);
         var attention = new TreeAttention(accelerator, heads, kernel);
         using var kv = new KvCache(accelerator, heads, w.SlotCount);
-        kv.WriteLayer(0, ToHalf(data.K), ToHalf(data.V));
-        using var q = accelerator.Allocate1D(ToHalf(data.Q));
+        kv.WriteLayer(0, HalfArray.From(data.K), HalfArray.From(data.V));
+        using var q = accelerator.Allocate1D(HalfArray.From(data.Q));
         using var output = accelerator.Allocate1D<Half>(data.Q.Length);
         using var devicePlan = attention.CreatePlan();
         attention.Upload(devicePlan, plan);
@@ -44,7 +44,7 @@ public static class MisuseCheck
         yield return Expect<ObjectDisposedException>("Run with a disposed KV cache", () => attention.Run(devicePlan, q.View, staleLayer, output.View));
         yield return Expect<ObjectDisposedException>("Layer() of a disposed KV cache", () => disposedCache.Layer(0));
 
-        var disposedQ = accelerator.Allocate1D(ToHalf(data.Q));
+        var disposedQ = accelerator.Allocate1D(HalfArray.From(data.Q));
         var staleQ = disposedQ.View;
         disposedQ.Dispose();
         yield return Expect<ObjectDisposedException>("Run with a disposed q buffer", () => attention.Run(devicePlan, staleQ, kv.Layer(0), output.View));
@@ -82,6 +82,4 @@ public static class MisuseCheck
             return new IsolationCheck.Result(name, ok, $"{e.GetType().Name}: {e.Message}");
         }
     }
-
-    private static Half[] ToHalf(float[] values) => values.Select(x => (Half)x).ToArray();
 }

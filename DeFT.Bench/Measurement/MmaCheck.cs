@@ -24,8 +24,8 @@ public static class MmaCheck
         float[] a = Random(Warps * 256), b = Random(Warps * 128), c = Random(Warps * 128);
         PtxIntrinsics.Register(accelerator.Context);
         var kernel = accelerator.LoadKernel<ArrayView<Half>, ArrayView<Half>, ArrayView<float>, ArrayView<float>>(Kernel);
-        using var aBuffer = accelerator.Allocate1D(a.Select(x => (Half)x).ToArray());
-        using var bBuffer = accelerator.Allocate1D(b.Select(x => (Half)x).ToArray());
+        using var aBuffer = accelerator.Allocate1D(HalfArray.From(a));
+        using var bBuffer = accelerator.Allocate1D(HalfArray.From(b));
         using var cBuffer = accelerator.Allocate1D(c);
         using var dBuffer = accelerator.Allocate1D(Enumerable.Repeat(float.NaN, c.Length).ToArray());
         kernel(accelerator.DefaultStream, new KernelConfig(2, Warps / 2 * 32), aBuffer.View, bBuffer.View, cBuffer.View, dBuffer.View);
