@@ -10,7 +10,8 @@ using ILGPU.Backends.EntryPoints;
 using ILGPU.Backends.PTX;
 using ILGPU.Runtime;
 using ILGPU.Runtime.Cuda;
-using Spectre.Console.Cli;
+
+using DeFT.Tests.Support;
 
 namespace DeFT.Tests.Bench;
 
@@ -102,28 +103,5 @@ public sealed class L2EvictionTests(CpuAcceleratorFixture fixture)
         doc.RootElement[0].GetProperty("l2_eviction_bytes").GetInt64().Should().Be(256L << 20);
     }
 
-    private static RunCommand.Settings Parse(string[] args)
-    {
-        var app = new CommandApp<CaptureSettings>();
-        app.Configure(c => c.PropagateExceptions());
-        lock (CaptureSettings.Gate)
-        {
-            CaptureSettings.Last = null;
-            app.Run(args).Should().Be(0);
-            return CaptureSettings.Last ?? throw new InvalidOperationException("the command did not run");
-        }
-    }
-
-    /// <summary>Runs nothing: keeps the settings Spectre parsed and validated for <c>run</c>.</summary>
-    private sealed class CaptureSettings : Command<RunCommand.Settings>
-    {
-        public static readonly object Gate = new();
-        public static RunCommand.Settings? Last;
-
-        public override int Execute(CommandContext context, RunCommand.Settings settings, CancellationToken cancellationToken)
-        {
-            Last = settings;
-            return 0;
-        }
-    }
+    private static RunCommand.Settings Parse(string[] args) => ParsedSettings.Of<RunCommand.Settings>(args);
 }

@@ -3,7 +3,8 @@ using DeFT.Bench.Commands;
 using DeFT.Bench.Reports;
 using DeFT.Bench.Setup;
 using DeFT.Core;
-using Spectre.Console.Cli;
+
+using DeFT.Tests.Support;
 
 namespace DeFT.Tests.Bench;
 
@@ -78,28 +79,5 @@ public sealed class TargetOptionTests
         plain.Methods.Should().OnlyContain(x => x.Groups == null);
     }
 
-    private static PlanCommand.Settings Parse(string[] args)
-    {
-        var app = new CommandApp<CapturePlanSettings>();
-        app.Configure(c => c.PropagateExceptions());
-        lock (CapturePlanSettings.Gate)
-        {
-            CapturePlanSettings.Last = null;
-            app.Run(args).Should().Be(0);
-            return CapturePlanSettings.Last ?? throw new InvalidOperationException("the command did not run");
-        }
-    }
-
-    /// <summary>Runs nothing: keeps the settings Spectre parsed and validated for <c>plan</c>.</summary>
-    private sealed class CapturePlanSettings : Command<PlanCommand.Settings>
-    {
-        public static readonly object Gate = new();
-        public static PlanCommand.Settings? Last;
-
-        public override int Execute(CommandContext context, PlanCommand.Settings settings, CancellationToken cancellationToken)
-        {
-            Last = settings;
-            return 0;
-        }
-    }
+    private static PlanCommand.Settings Parse(string[] args) => ParsedSettings.Of<PlanCommand.Settings>(args);
 }
