@@ -39,7 +39,7 @@ public static class SharedMemoryProbe
         }
         var got = output.GetAsArray1D();
         int words = bytes / 4;
-        bool ok = Enumerable.Range(0, GroupSize).All(t => got[t] == Expected(words - 1 - t, words));
+        bool ok = Enumerable.Range(0, GroupSize).All(t => got[t] == Pattern(words - 1 - t));
         return ok ? $"ran: all {GroupSize} threads read back their word across {bytes / 1024} KB" : "ran, but read back wrong values";
     }
 
@@ -48,12 +48,13 @@ public static class SharedMemoryProbe
     {
         var shared = SharedMemory.GetDynamic<int>();
         int n = (int)shared.Length;
-        for (int i = Group.IdxX; i < n; i += Group.DimX) shared[i] = i * 7 + 3;
+        for (int i = Group.IdxX; i < n; i += Group.DimX) shared[i] = Pattern(i);
         Group.Barrier();
         output[Group.IdxX] = shared[n - 1 - Group.IdxX];
     }
 
-    private static int Expected(int index, int words) => index * 7 + 3;
+    // The value word i holds: written by the kernel, checked by the host.
+    private static int Pattern(int index) => index * 7 + 3;
 
     [DllImport("libcuda.so.1")]
     private static extern int cuFuncSetAttribute(IntPtr function, int attribute, int value);
