@@ -2,6 +2,7 @@ using DeFT.Core;
 using DeFT.Core.Planning;
 using DeFT.Kernels.Attention;
 using DeFT.Kernels.Device;
+using DeFT.Kernels.Elements;
 using DeFT.Kernels.Primitives;
 using ILGPU;
 using ILGPU.Runtime;
@@ -31,34 +32,55 @@ public sealed class TreeAttention
     /// <summary>Average queries per KV token read above which <see cref="AttentionKernel.Auto"/> picks tensor cores.</summary>
     public const double TensorCoreSharingThreshold = 1.5;
 
-    /// <summary>Head dimensions the kernels are built for.</summary>
-    public static IReadOnlyList<int> SupportedHeadDims { get; } = new[] { 64, 128 };
+    /// <summary>Head dimensions the kernels are built for (the tensor-core kernel runs them all).</summary>
+    public static IReadOnlyList<int> SupportedHeadDims { get; } = new[] { 64, 96, 128, 256 };
+
+    /// <summary>Head dimensions the CUDA-core kernel (<see cref="AttentionKernel.CudaCore"/>) also runs.</summary>
+    public static IReadOnlyList<int> CudaCoreHeadDims { get; } = new[] { 64, 128 };
 
     /// <summary>
     /// Compiles the kernels for <paramref name="heads"/> on <paramref name="accelerator"/>, with the partial-attention
-    /// <paramref name="kernel"/> (default: <see cref="DefaultKernel"/> of the accelerator).
+    /// <paramref name="kernel"/> (default: <see cref="DefaultKernel(Accelerator, int)"/>) and <paramref name="options"/>
+    /// (default: fp16, scale 1/√D, no soft cap).
     /// </summary>
-    /// <exception cref="NotSupportedException">The head dimension is not one of <see cref="SupportedHeadDims"/>, or the
-    /// accelerator is not one the kernels run on (see <see cref="DeviceChecks.Supported"/>).</exception>
+    /// <exception cref="NotSupportedException">The head dimension is not one of <see cref="SupportedHeadDims"/> (or, for
+    /// the CUDA-core kernel, <see cref="CudaCoreHeadDims"/>), or the accelerator is not one the kernels run on (see
+    /// <see cref="DeviceChecks.Supported"/>).</exception>
     /// <exception cref="ObjectDisposedException">The accelerator has been disposed.</exception>
-    public TreeAttention(Accelerator accelerator, HeadConfig heads, AttentionKernel? kernel = null)
+    public TreeAttention(Accelerator accelerator, HeadConfig heads, AttentionKernel? kernel = null, AttentionOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         DeviceChecks.Live(accelerator);
         DeviceChecks.Supported(accelerator);
         Accelerator = accelerator;
         Heads = heads;
-        Kernel = kernel ?? DefaultKernel(accelerator);
+        Options = options ?? new AttentionOptions();
+        if (!Enum.IsDefined(Options.Elements))
+            throw new ArgumentOutOfRangeException(nameof(options), Options.Elements, "Unknown element type.");
+        Scores = Options.Scores ?? ScoreTransform.Default(heads);
+        if (!SupportedHeadDims.Contains(heads.HeadDim))
+            throw new NotSupportedException(
+                $"Head dimension {heads.HeadDim} is not supported; kernels exist for {string.Join(", ", SupportedHeadDims)}.");
+        Kernel = kernel ?? DefaultKernel(accelerator, heads.HeadDim);
         if (!Enum.IsDefined(Kernel)) throw new ArgumentOutOfRangeException(nameof(kernel), Kernel, "Unknown attention kernel.");
+        if (Kernel == AttentionKernel.CudaCore && !CudaCoreHeadDims.Contains(heads.HeadDim))
+            throw new NotSupportedException(
+                $"The CUDA-core kernel runs head dimensions {string.Join(", ", CudaCoreHeadDims)}, not {heads.HeadDim}; use the tensor-core kernel.");
         PtxIntrinsics.Register(accelerator.Context);
         (cudaCoreKernel, tensorCoreKernel, streamingKernel, mergeKernel, tensorCoreConfig, streamingConfig) = heads.HeadDim switch
         {
-            64 => Load<HeadDim64, TensorCoreShape<HeadDim64>, StreamingTensorCoreShape<HeadDim64>>(accelerator, Kernel),
-            128 => Load<HeadDim128, TensorCoreShape<HeadDim128>, StreamingTensorCoreShape<HeadDim128>>(accelerator, Kernel),
-            _ => throw new NotSupportedException(
-                $"Head dimension {heads.HeadDim} is not supported; kernels exist for {string.Join(", ", SupportedHeadDims)}."),
+            64 => Load<HeadDim64>(accelerator, Kernel, Options.Elements),
+            96 => Load<HeadDim96>(accelerator, Kernel, Options.Elements),
+            128 => Load<HeadDim128>(accelerator, Kernel, Options.Elements),
+            _ => Load<HeadDim256>(accelerator, Kernel, Options.Elements),
         };
     }
+
+    /// <summary>The element type, softmax scale and soft cap this instance was built with.</summary>
+    public AttentionOptions Options { get; }
+
+    /// <summary>The score transform in effect (<see cref="AttentionOptions.Scores"/> or the default of the heads).</summary>
+    public ScoreTransform Scores { get; }
 
     /// <summary>The accelerator the kernels run on.</summary>
     public Accelerator Accelerator { get; }
@@ -118,11 +140,15 @@ public sealed class TreeAttention
         return DeFT.Core.Planning.ParallelismTarget.For(Heads, Math.Max(1, Accelerator.NumMultiprocessors), groupsPerSm, RowsPerTask(concrete));
     }
 
-    /// <summary>The kernel used when none is named: <see cref="AttentionKernel.Auto"/> on CUDA, else <see cref="AttentionKernel.CudaCore"/> (the tensor-core emulation on the CPU is slow).</summary>
-    public static AttentionKernel DefaultKernel(Accelerator accelerator)
+    /// <summary>
+    /// The kernel used when none is named: <see cref="AttentionKernel.Auto"/> on CUDA, else <see cref="AttentionKernel.CudaCore"/>
+    /// (the tensor-core emulation on the CPU is slow) where it runs <paramref name="headDim"/>, else <see cref="AttentionKernel.TensorCore"/>.
+    /// </summary>
+    public static AttentionKernel DefaultKernel(Accelerator accelerator, int headDim = 128)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
-        return accelerator.AcceleratorType == AcceleratorType.Cuda ? AttentionKernel.Auto : AttentionKernel.CudaCore;
+        if (accelerator.AcceleratorType == AcceleratorType.Cuda) return AttentionKernel.Auto;
+        return CudaCoreHeadDims.Contains(headDim) ? AttentionKernel.CudaCore : AttentionKernel.TensorCore;
     }
 
     /// <summary>
@@ -169,16 +195,38 @@ public sealed class TreeAttention
     /// <summary>
     /// Enqueues attention of one layer: <paramref name="q"/> <c>[queries, Hq, D]</c> over <paramref name="kv"/>,
     /// writing <paramref name="output"/> <c>[queries, Hq, D]</c> and, when given (non-empty), the natural-log
-    /// LSE <paramref name="lse"/> <c>[queries, Hq]</c>. Shapes, and that every object is live and on this accelerator, are
-    /// validated before anything is launched.
+    /// LSE <paramref name="lse"/> <c>[queries, Hq]</c>. Shapes, element types, and that every object is live and on this
+    /// accelerator, are validated before anything is launched. This overload is for fp16 instances.
     /// </summary>
     /// <exception cref="ObjectDisposedException">The accelerator, the device plan, the KV cache, the stream or the buffer of a
     /// view has been disposed.</exception>
-    /// <exception cref="ArgumentException">A view or the stream is on another accelerator, or a shape does not match.</exception>
+    /// <exception cref="ArgumentException">A view or the stream is on another accelerator, a shape or element type does not
+    /// match, or q (16 bytes) or output (4 bytes) is misaligned.</exception>
     public void Run(DevicePlan plan, ArrayView<Half> q, KvLayer kv, ArrayView<Half> output,
-        ArrayView<float> lse = default, AcceleratorStream? stream = null)
+        ArrayView<float> lse = default, AcceleratorStream? stream = null) =>
+        Run(plan, ElementType.Float16, q.Cast<ushort>(), kv, output.Cast<ushort>(), lse, stream);
+
+    /// <summary>
+    /// <see cref="Run(DevicePlan, ArrayView{Half}, KvLayer, ArrayView{Half}, ArrayView{float}, AcceleratorStream?)"/> for
+    /// q and output as <see cref="System.Half"/>, the fp16 type .NET hands out (TorchSharp, ONNX Runtime,
+    /// System.Numerics.Tensors): the views are reinterpreted, bit for bit, without a copy.
+    /// </summary>
+    public void Run(DevicePlan plan, ArrayView<System.Half> q, KvLayer kv, ArrayView<System.Half> output,
+        ArrayView<float> lse = default, AcceleratorStream? stream = null) =>
+        Run(plan, ElementType.Float16, q.Cast<ushort>(), kv, output.Cast<ushort>(), lse, stream);
+
+    /// <summary>
+    /// <see cref="Run(DevicePlan, ArrayView{Half}, KvLayer, ArrayView{Half}, ArrayView{float}, AcceleratorStream?)"/> for
+    /// bf16 instances (<see cref="AttentionOptions.Elements"/> = <see cref="ElementType.BFloat16"/>).
+    /// </summary>
+    public void Run(DevicePlan plan, ArrayView<BFloat16> q, KvLayer kv, ArrayView<BFloat16> output,
+        ArrayView<float> lse = default, AcceleratorStream? stream = null) =>
+        Run(plan, ElementType.BFloat16, q.Cast<ushort>(), kv, output.Cast<ushort>(), lse, stream);
+
+    private void Run(DevicePlan plan, ElementType elements, ArrayView<ushort> q, KvLayer kv, ArrayView<ushort> output,
+        ArrayView<float> lse, AcceleratorStream? stream)
     {
-        var p = Prepare(plan, q, kv, output, lse, stream);
+        var p = Prepare(plan, elements, q, kv, output, lse, stream);
         var s = stream ?? Accelerator.DefaultStream;
         var host = plan.Plan!;
         if (plan.Kernel == AttentionKernel.TensorCore && plan.PackRows)
@@ -191,17 +239,8 @@ public sealed class TreeAttention
         mergeKernel(s, new KernelConfig((pairs + MergeKernel.PairsPerGroup - 1) / MergeKernel.PairsPerGroup, MergeKernel.GroupSize), p);
     }
 
-    /// <summary>
-    /// <see cref="Run(DevicePlan, ArrayView{Half}, KvLayer, ArrayView{Half}, ArrayView{float}, AcceleratorStream?)"/> for
-    /// q and output as <see cref="System.Half"/>, the fp16 type .NET hands out (TorchSharp, ONNX Runtime,
-    /// System.Numerics.Tensors): the views are reinterpreted, bit for bit, without a copy.
-    /// </summary>
-    public void Run(DevicePlan plan, ArrayView<System.Half> q, KvLayer kv, ArrayView<System.Half> output,
-        ArrayView<float> lse = default, AcceleratorStream? stream = null) =>
-        Run(plan, q.Cast<Half>(), kv, output.Cast<Half>(), lse, stream);
-
-    private AttentionParams Prepare(DevicePlan plan, ArrayView<Half> q, KvLayer kv, ArrayView<Half> output, ArrayView<float> lse,
-        AcceleratorStream? stream)
+    private AttentionParams Prepare(DevicePlan plan, ElementType elements, ArrayView<ushort> q, KvLayer kv, ArrayView<ushort> output,
+        ArrayView<float> lse, AcceleratorStream? stream)
     {
         ArgumentNullException.ThrowIfNull(plan);
         DeviceChecks.Live(Accelerator);
@@ -213,9 +252,14 @@ public sealed class TreeAttention
         DeviceChecks.View(q, Accelerator, nameof(q), nameof(q), emptyIsError: true);
         DeviceChecks.Aligned(q, 16, nameof(q));
         DeviceChecks.View(output, Accelerator, nameof(output), nameof(output), emptyIsError: true);
+        DeviceChecks.Aligned(output, 4, nameof(output));
         DeviceChecks.View(lse, Accelerator, nameof(lse), nameof(lse), emptyIsError: false);
-        DeviceChecks.View(kv.K, Accelerator, "kv.K", nameof(kv), emptyIsError: true);
-        DeviceChecks.View(kv.V, Accelerator, "kv.V", nameof(kv), emptyIsError: true);
+        DeviceChecks.View(kv.KBits, Accelerator, "kv.K", nameof(kv), emptyIsError: true);
+        DeviceChecks.View(kv.VBits, Accelerator, "kv.V", nameof(kv), emptyIsError: true);
+        if (elements != Options.Elements)
+            throw new ArgumentException($"q and output hold {elements} elements, but the kernels were built for {Options.Elements}.", nameof(q));
+        if (kv.Elements != Options.Elements)
+            throw new ArgumentException($"The KV layer holds {kv.Elements} elements, but the kernels were built for {Options.Elements}.", nameof(kv));
         if (stream is not null) DeviceChecks.Stream(stream, Accelerator, nameof(stream));
         if (kv.Heads != Heads)
             throw new ArgumentException($"The KV layer has heads {kv.Heads}, but the kernels were built for {Heads}.", nameof(kv));
@@ -225,11 +269,11 @@ public sealed class TreeAttention
         CheckLength(q.Length, rows * Heads.HeadDim, nameof(q), "[queries, Hq, D]");
         CheckLength(output.Length, rows * Heads.HeadDim, nameof(output), "[queries, Hq, D]");
         if (lse.Length != 0) CheckLength(lse.Length, rows, nameof(lse), "[queries, Hq]");
-        CheckLength(kv.K.Length, (long)kv.SlotCount * Heads.KvHeads * Heads.HeadDim, nameof(kv), "[slots, Hkv, D] for K");
-        CheckLength(kv.V.Length, (long)kv.SlotCount * Heads.KvHeads * Heads.HeadDim, nameof(kv), "[slots, Hkv, D] for V");
+        CheckLength(kv.KBits.Length, (long)kv.SlotCount * Heads.KvHeads * Heads.HeadDim, nameof(kv), "[slots, Hkv, D] for K");
+        CheckLength(kv.VBits.Length, (long)kv.SlotCount * Heads.KvHeads * Heads.HeadDim, nameof(kv), "[slots, Hkv, D] for V");
         return new AttentionParams
         {
-            Q = q, K = kv.K, V = kv.V,
+            Q = q, K = kv.KBits, V = kv.VBits,
             TokenSlots = plan.TokenSlots.View,
             TokenVisibility = plan.TokenVisibility.View,
             Items = plan.Items.View,
@@ -244,11 +288,12 @@ public sealed class TreeAttention
             QueryHeads = Heads.QueryHeads,
             KvHeads = Heads.KvHeads,
             QAddress = DeviceAddress(q),
-            KAddress = DeviceAddress(kv.K),
-            VAddress = DeviceAddress(kv.V),
+            KAddress = DeviceAddress(kv.KBits),
+            VAddress = DeviceAddress(kv.VBits),
             VisibilityAddress = DeviceAddress(plan.TokenVisibility.View),
             SlotsAddress = DeviceAddress(plan.TokenSlots.View),
-            ScaleLog2 = (float)(Heads.Scale / Math.Log(2)),
+            ScoreScale = (float)(Scores.SoftCap > 0 ? Scores.Scale / Scores.SoftCap : Scores.Scale / Math.Log(2)),
+            SoftCapLog2 = (float)(Scores.SoftCap / Math.Log(2)),
             PackRows = plan.PackRows ? 1 : 0,
         };
     }
@@ -263,30 +308,42 @@ public sealed class TreeAttention
     private static long DeviceAddress<T>(ArrayView<T> view) where T : unmanaged =>
         view.Length == 0 ? 0L : view.LoadEffectiveAddressAsPtr().ToInt64();
 
-    /// <summary>The tensor-core kernel for <typeparamref name="TShape"/>: on CUDA with the shape's launch bounds (<see cref="LaunchBounds"/>).</summary>
-    private static Action<AcceleratorStream, KernelConfig, AttentionParams> LoadTensorCore<TShape>(Accelerator accelerator)
-        where TShape : struct, ITensorCoreShape
+    /// <summary>
+    /// The tensor-core kernel for <typeparamref name="TShape"/> and <typeparamref name="TElement"/>: on CUDA with the shape's
+    /// launch bounds (<see cref="LaunchBounds"/>) and, for shapes above 48 KB of shared memory, the driver's limit raised.
+    /// </summary>
+    private static Action<AcceleratorStream, KernelConfig, AttentionParams> LoadTensorCore<TShape, TElement>(Accelerator accelerator)
+        where TShape : struct, ITensorCoreShape where TElement : struct, IElement
     {
-        Action<AttentionParams> method = TensorCoreAttentionKernel.Kernel<TShape>;
+        Action<AttentionParams> method = TensorCoreAttentionKernel.Kernel<TShape, TElement>;
         if (accelerator is not CudaAccelerator cuda) return accelerator.LoadKernel(method);
-        return LaunchBounds.Load(cuda, method.Method, TensorCoreLayout.GroupSize<TShape>(), default(TShape).MinGroupsPerMultiprocessor)
-            .CreateLauncherDelegate<Action<AcceleratorStream, KernelConfig, AttentionParams>>();
+        var kernel = LaunchBounds.Load(cuda, method.Method, TensorCoreLayout.GroupSize<TShape>(), default(TShape).MinGroupsPerMultiprocessor);
+        int bytes = TensorCoreLayout.SharedBytes<TShape>();
+        if (bytes > TensorCoreLayout.DefaultSharedBytes) DynamicSharedMemory.Allow(kernel, bytes);
+        return kernel.CreateLauncherDelegate<Action<AcceleratorStream, KernelConfig, AttentionParams>>();
     }
+
+    /// <summary>The kernels of head dimension <typeparamref name="TDim"/> for <paramref name="elements"/>.</summary>
+    private static (Action<AcceleratorStream, KernelConfig, AttentionParams>?, Action<AcceleratorStream, KernelConfig, AttentionParams>?,
+        Action<AcceleratorStream, KernelConfig, AttentionParams>?, Action<AcceleratorStream, KernelConfig, AttentionParams>, KernelConfig, KernelConfig)
+        Load<TDim>(Accelerator accelerator, AttentionKernel kernel, ElementType elements) where TDim : struct, IHeadDim =>
+        elements == ElementType.BFloat16
+            ? Load<TDim, BFloat16Element>(accelerator, kernel)
+            : Load<TDim, Float16Element>(accelerator, kernel);
 
     /// <summary>Loads the partial kernels <paramref name="kernel"/> needs (tensor cores in both shapes unless CUDA cores are named) and the merge kernel.</summary>
     private static (Action<AcceleratorStream, KernelConfig, AttentionParams>?, Action<AcceleratorStream, KernelConfig, AttentionParams>?,
         Action<AcceleratorStream, KernelConfig, AttentionParams>?, Action<AcceleratorStream, KernelConfig, AttentionParams>, KernelConfig, KernelConfig)
-        Load<TDim, TShape, TStreaming>(Accelerator accelerator, AttentionKernel kernel)
+        Load<TDim, TElement>(Accelerator accelerator, AttentionKernel kernel)
         where TDim : struct, IHeadDim
-        where TShape : struct, ITensorCoreShape
-        where TStreaming : struct, ITensorCoreShape
+        where TElement : struct, IElement
     {
         bool tensor = kernel != AttentionKernel.CudaCore;
-        return (kernel == AttentionKernel.CudaCore ? accelerator.LoadKernel<AttentionParams>(PartialAttentionKernel.Kernel<TDim>) : null,
-            tensor ? LoadTensorCore<TShape>(accelerator) : null,
-            tensor ? LoadTensorCore<TStreaming>(accelerator) : null,
-            accelerator.LoadKernel<AttentionParams>(MergeKernel.Kernel<TDim>),
-            TensorCoreConfig<TShape>(), TensorCoreConfig<TStreaming>());
+        return (kernel == AttentionKernel.CudaCore ? accelerator.LoadKernel<AttentionParams>(PartialAttentionKernel.Kernel<TDim, TElement>) : null,
+            tensor ? LoadTensorCore<TensorCoreShape<TDim>, TElement>(accelerator) : null,
+            tensor ? LoadTensorCore<StreamingTensorCoreShape<TDim>, TElement>(accelerator) : null,
+            accelerator.LoadKernel<AttentionParams>(MergeKernel.Kernel<TDim, TElement>),
+            TensorCoreConfig<TensorCoreShape<TDim>>(), TensorCoreConfig<StreamingTensorCoreShape<TDim>>());
     }
 
     // Group size and dynamic shared memory of a tensor-core shape (the grid is set per launch).

@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Text.RegularExpressions;
 using DeFT.Bench.Measurement;
 using DeFT.Kernels.Attention;
+using DeFT.Kernels.Elements;
 using DeFT.Kernels.Device;
 using DeFT.Kernels.Primitives;
 using ILGPU.Backends.EntryPoints;
@@ -39,19 +40,20 @@ public sealed class PtxCommand : Command<PtxCommand.Settings>
         using var backend = new PTXBackend(ilgpu, new CudaCapabilityContext(CudaArchitecture.SM_80),
             CudaArchitecture.SM_80, CudaInstructionSet.ISA_80, nvvmAPI: null);
         Directory.CreateDirectory(settings.OutDirectory);
-        var kernels = new (string Name, MethodInfo Method, int GroupSize, int DynamicSharedBytes)[]
+        var kernels = new[]
         {
-            ("partial_d64", Method(typeof(PartialAttentionKernel), typeof(HeadDim64)), PartialAttentionKernel.GroupSize, 0),
-            ("partial_d128", Method(typeof(PartialAttentionKernel), typeof(HeadDim128)), PartialAttentionKernel.GroupSize, 0),
-            ("tensorcore_d64", Method(typeof(TensorCoreAttentionKernel), typeof(TensorCoreShape<HeadDim64>)),
-                TensorCoreLayout.GroupSize<TensorCoreShape<HeadDim64>>(), TensorCoreLayout.SharedBytes<TensorCoreShape<HeadDim64>>()),
-            ("tensorcore_d128", Method(typeof(TensorCoreAttentionKernel), typeof(TensorCoreShape<HeadDim128>)),
-                TensorCoreLayout.GroupSize<TensorCoreShape<HeadDim128>>(), TensorCoreLayout.SharedBytes<TensorCoreShape<HeadDim128>>()),
-            ("merge_d64", Method(typeof(MergeKernel), typeof(HeadDim64)), MergeKernel.GroupSize, 0),
-            ("merge_d128", Method(typeof(MergeKernel), typeof(HeadDim128)), MergeKernel.GroupSize, 0),
+            CudaCore<HeadDim64>("partial_d64"),
+            CudaCore<HeadDim128>("partial_d128"),
+            TensorCore<TensorCoreShape<HeadDim64>, Float16Element>("tensorcore_d64"),
+            TensorCore<TensorCoreShape<HeadDim96>, Float16Element>("tensorcore_d96"),
+            TensorCore<TensorCoreShape<HeadDim128>, Float16Element>("tensorcore_d128"),
+            TensorCore<TensorCoreShape<HeadDim128>, BFloat16Element>("tensorcore_d128_bf16"),
+            TensorCore<TensorCoreShape<HeadDim256>, Float16Element>("tensorcore_d256"),
+            TensorCore<StreamingTensorCoreShape<HeadDim128>, Float16Element>("streaming_d128"),
+            Merge<HeadDim128>("merge_d128"),
         };
         var table = new Table().AddColumns("kernel", "mma", "ldmatrix", "cp.async", "local B", "ld/st.local", "shared B", "PTX lines");
-        foreach (var (name, method, _, _) in kernels)
+        foreach (var (name, method, _, _, _) in kernels)
         {
             var entry = EntryPointDescription.FromExplicitlyGroupedKernel(method);
             var compiled = (PTXCompiledKernel)backend.Compile(entry, default(KernelSpecialization));
@@ -73,7 +75,7 @@ public sealed class PtxCommand : Command<PtxCommand.Settings>
         return 0;
     }
 
-    private static void ReportDevice(ILGPU.Context ilgpu, (string Name, MethodInfo Method, int GroupSize, int DynamicSharedBytes)[] kernels)
+    private static void ReportDevice(ILGPU.Context ilgpu, KernelEntry[] kernels)
     {
         var cuda = ilgpu.GetCudaDevices();
         if (cuda.Count == 0)
@@ -83,12 +85,12 @@ public sealed class PtxCommand : Command<PtxCommand.Settings>
         }
         using var accelerator = cuda[0].CreateAccelerator(ilgpu);
         var table = new Table().AddColumns("kernel", "registers", "local B/thread", "shared B", "groups/SM", "load ms");
-        foreach (var (name, method, groupSize, dynamicShared) in kernels)
+        foreach (var (name, method, groupSize, dynamicShared, minGroups) in kernels)
         {
             var kernel = method.CreateDelegate<Action<AttentionParams>>();
-            // The tensor-core kernel is loaded as TreeAttention loads it: with its shape's launch bounds.
+            // The tensor-core kernel is loaded as TreeAttention loads it: with its shape's launch bounds and shared-memory limit.
             var info = dynamicShared > 0 && accelerator is CudaAccelerator cudaAccelerator
-                ? CudaFunctionInfo.Of(accelerator, () => LaunchBounds.Load(cudaAccelerator, method, groupSize, TensorCoreGroupsPerSm), groupSize, dynamicShared)
+                ? CudaFunctionInfo.Of(accelerator, () => LoadBounded(cudaAccelerator, method, groupSize, minGroups, dynamicShared), groupSize, dynamicShared)
                 : CudaFunctionInfo.Of(accelerator, kernel, groupSize, dynamicShared);
             table.AddRow(name, info.Registers.ToString(), info.LocalBytes.ToString(), info.SharedBytes.ToString(),
                 info.GroupsPerSm.ToString(), info.LoadMs.ToString("F0"));
@@ -103,8 +105,25 @@ public sealed class PtxCommand : Command<PtxCommand.Settings>
         }
     }
 
-    private static readonly int TensorCoreGroupsPerSm = default(TensorCoreShape<HeadDim128>).MinGroupsPerMultiprocessor;
+    // A kernel to compile: its launch group size, dynamic shared memory and launch bounds (groups per SM; 0: none).
+    private readonly record struct KernelEntry(string Name, MethodInfo Method, int GroupSize, int DynamicSharedBytes, int MinGroups);
 
-    private static MethodInfo Method(Type kernel, Type dim) =>
-        kernel.GetMethod("Kernel", BindingFlags.Public | BindingFlags.Static)?.MakeGenericMethod(dim) ?? throw new MissingMethodException(kernel.Name, "Kernel");
+    private static KernelEntry CudaCore<TDim>(string name) where TDim : struct, IHeadDim =>
+        new(name, Method(PartialAttentionKernel.Kernel<TDim, Float16Element>), PartialAttentionKernel.GroupSize, 0, 0);
+
+    private static KernelEntry Merge<TDim>(string name) where TDim : struct, IHeadDim =>
+        new(name, Method(MergeKernel.Kernel<TDim, Float16Element>), MergeKernel.GroupSize, 0, 0);
+
+    private static KernelEntry TensorCore<TShape, TElement>(string name) where TShape : struct, ITensorCoreShape where TElement : struct, IElement =>
+        new(name, Method(TensorCoreAttentionKernel.Kernel<TShape, TElement>), TensorCoreLayout.GroupSize<TShape>(),
+            TensorCoreLayout.SharedBytes<TShape>(), default(TShape).MinGroupsPerMultiprocessor);
+
+    private static MethodInfo Method(Action<AttentionParams> kernel) => kernel.Method;
+
+    private static Kernel LoadBounded(CudaAccelerator cuda, MethodInfo method, int groupSize, int minGroups, int sharedBytes)
+    {
+        var kernel = LaunchBounds.Load(cuda, method, groupSize, minGroups);
+        if (sharedBytes > TensorCoreLayout.DefaultSharedBytes) DynamicSharedMemory.Allow(kernel, sharedBytes);
+        return kernel;
+    }
 }

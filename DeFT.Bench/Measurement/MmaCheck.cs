@@ -6,7 +6,7 @@ using Half = ILGPU.Half;
 namespace DeFT.Bench.Measurement;
 
 /// <summary>
-/// Checks <see cref="Mma.MultiplyAdd"/> against a plain matrix product: on a GPU the real <c>mma.sync</c>, on the
+/// Checks <see cref="Mma.Product"/> against a plain matrix product: on a GPU the real <c>mma.sync</c>, on the
 /// CPU accelerator its warp-shuffle emulation. The probe kernel builds the fragments from row-major matrices with
 /// the PTX ISA's m16n8k16 layouts, written out independently of the attention kernel, so a wrong layout shows.
 /// </summary>
@@ -68,7 +68,7 @@ public static class MmaCheck
             C0 = c[co + g * 8 + 2 * t], C1 = c[co + g * 8 + 2 * t + 1],
             C2 = c[co + (g + 8) * 8 + 2 * t], C3 = c[co + (g + 8) * 8 + 2 * t + 1],
         };
-        Mma.MultiplyAdd(ref acc, fa, fb);
+        acc = Mma.Product(acc, fa, fb);
         d[co + g * 8 + 2 * t] = acc.C0;
         d[co + g * 8 + 2 * t + 1] = acc.C1;
         d[co + (g + 8) * 8 + 2 * t] = acc.C2;

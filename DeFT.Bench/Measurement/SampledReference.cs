@@ -55,7 +55,7 @@ public sealed class SampledReference
                 for (int x = 0; x < d; x++) q[x] = query(((long)qi * heads.QueryHeads + h) * d + x);
                 int kvh = h / heads.GroupSize;
                 var offsets = Enumerable.Range(0, path.Count).Select(j => ((long)j * heads.KvHeads + kvh) * d).ToArray();
-                SoftmaxAccumulator.Attend(q, offsets, keys, values, heads.Scale, result.AsSpan(h * d, d));
+                SoftmaxAccumulator.Attend(q, offsets, keys, values, ScoreTransform.Default(heads), result.AsSpan(h * d, d));
             }
             Output[k] = result;
         }

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using DeFT.Kernels.Device;
 using ILGPU;
 using ILGPU.Runtime;
@@ -13,7 +12,6 @@ namespace DeFT.Bench.Measurement;
 /// </summary>
 public static class SharedMemoryProbe
 {
-    private const int MaxDynamicSharedSizeBytes = 8; // CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES
     private const int GroupSize = 128;
 
     /// <summary>Launches with <paramref name="bytes"/> of dynamic shared memory, after raising the limit when <paramref name="raise"/>; returns what happened.</summary>
@@ -23,8 +21,14 @@ public static class SharedMemoryProbe
         var kernel = LaunchBounds.Load(cuda, typeof(SharedMemoryProbe).GetMethod(nameof(Kernel))!, GroupSize, 1);
         if (raise)
         {
-            int status = cuFuncSetAttribute(((CudaKernel)kernel).FunctionPtr, MaxDynamicSharedSizeBytes, bytes);
-            if (status != 0) return $"cuFuncSetAttribute failed with CUDA error {status}";
+            try
+            {
+                DynamicSharedMemory.Allow(kernel, bytes);
+            }
+            catch (NotSupportedException e)
+            {
+                return e.Message;
+            }
         }
         var launch = kernel.CreateLauncherDelegate<Action<AcceleratorStream, KernelConfig, ArrayView<int>>>();
         using var output = cuda.Allocate1D<int>(GroupSize);
@@ -55,7 +59,4 @@ public static class SharedMemoryProbe
 
     // The value word i holds: written by the kernel, checked by the host.
     private static int Pattern(int index) => index * 7 + 3;
-
-    [DllImport("libcuda.so.1")]
-    private static extern int cuFuncSetAttribute(IntPtr function, int attribute, int value);
 }

@@ -33,7 +33,7 @@ public static class PlanEvaluator
                     partialOut[slot] = new double[d];
                     partialLse[slot] = offsets.Count == 0 ? double.NegativeInfinity
                         : SoftmaxAccumulator.Attend(data.Q.AsSpan((int)data.QOffset(order[p], h), d), offsets, data.K, data.V,
-                            heads.Scale, partialOut[slot]);
+                            ScoreTransform.Default(heads), partialOut[slot]);
                 }
         var output = new double[(long)plan.QueryCount * hq * d];
         var lse = new double[(long)plan.QueryCount * hq];

@@ -4,15 +4,18 @@ namespace DeFT.Core.Reference;
 
 /// <summary>
 /// The oracle: for each query and query head, walk the query's path from its node to the root, gather
-/// the visible tokens and compute softmax(q·Kᵀ·scale)·V and the LSE in double precision (GQA: query
-/// head h reads KV head h / G). Independent of every planner.
+/// the visible tokens and compute softmax(logits)·V and the LSE in double precision, the logits being the raw scores
+/// q·Kᵀ through a <see cref="ScoreTransform"/> (default: scale 1/√D; GQA: query head h reads KV head h / G).
+/// Independent of every planner.
 /// </summary>
 public static class ReferenceAttention
 {
-    /// <summary>Computes the attention of every query in <paramref name="queries"/>.</summary>
-    public static AttentionResult Compute(DecodingTree tree, IReadOnlyList<TreeQuery> queries, AttentionData data)
+    /// <summary>Computes the attention of every query in <paramref name="queries"/>, with <paramref name="scores"/> (default: <see cref="ScoreTransform.Default"/>).</summary>
+    public static AttentionResult Compute(DecodingTree tree, IReadOnlyList<TreeQuery> queries, AttentionData data,
+        ScoreTransform? scores = null)
     {
         var heads = data.Heads;
+        var transform = scores ?? ScoreTransform.Default(heads);
         if (queries.Count != data.QueryCount)
             throw new ArgumentException($"{queries.Count} queries but the data holds {data.QueryCount}.", nameof(queries));
         int d = heads.HeadDim;
@@ -29,7 +32,7 @@ public static class ReferenceAttention
                 var offsets = path.Select(s => data.KvOffset(s, kvh)).ToArray();
                 long qo = data.QOffset(qi, h);
                 lse[(long)qi * heads.QueryHeads + h] = SoftmaxAccumulator.Attend(
-                    data.Q.AsSpan((int)qo, d), offsets, data.K, data.V, heads.Scale, output.AsSpan((int)qo, d));
+                    data.Q.AsSpan((int)qo, d), offsets, data.K, data.V, transform, output.AsSpan((int)qo, d));
             }
         }
         return new AttentionResult(output, lse);

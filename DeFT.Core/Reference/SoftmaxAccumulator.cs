@@ -8,11 +8,11 @@ namespace DeFT.Core.Reference;
 public static class SoftmaxAccumulator
 {
     /// <summary>
-    /// Attention of one query row over the keys at <paramref name="keyOffsets"/>: writes softmax(scale·q·kᵀ)·V to
-    /// <paramref name="output"/> and returns the natural-log LSE of the scaled scores.
+    /// Attention of one query row over the keys at <paramref name="keyOffsets"/>: writes softmax(logits)·V to
+    /// <paramref name="output"/>, the logits being q·kᵀ through <paramref name="transform"/>, and returns their natural-log LSE.
     /// </summary>
     public static double Attend(ReadOnlySpan<float> q, IReadOnlyList<long> keyOffsets, float[] k, float[] v,
-        double scale, Span<double> output)
+        ScoreTransform transform, Span<double> output)
     {
         int d = q.Length;
         var scores = new double[keyOffsets.Count];
@@ -22,7 +22,7 @@ public static class SoftmaxAccumulator
             double s = 0;
             long o = keyOffsets[j];
             for (int x = 0; x < d; x++) s += (double)q[x] * k[o + x];
-            scores[j] = s * scale;
+            scores[j] = transform.Apply(s);
             max = Math.Max(max, scores[j]);
         }
         output.Clear();

@@ -1,18 +1,20 @@
 using DeFT.Core.Planning;
 using ILGPU;
-using Half = ILGPU.Half;
 
 namespace DeFT.Kernels.Attention;
 
-/// <summary>Everything the partial-attention and merge kernels read and write for one layer (one struct: loaders take few parameters).</summary>
+/// <summary>
+/// Everything the partial-attention and merge kernels read and write for one layer (one struct: loaders take few
+/// parameters). Q, K, V and the output are raw 16-bit elements; the kernels' element type (fp16 or bf16) reads them.
+/// </summary>
 public struct AttentionParams
 {
     /// <summary>Queries <c>[queries, Hq, D]</c>, indexed by the caller's query order.</summary>
-    public ArrayView<Half> Q;
+    public ArrayView<ushort> Q;
     /// <summary>Keys of the layer <c>[slots, Hkv, D]</c>.</summary>
-    public ArrayView<Half> K;
+    public ArrayView<ushort> K;
     /// <summary>Values of the layer <c>[slots, Hkv, D]</c>.</summary>
-    public ArrayView<Half> V;
+    public ArrayView<ushort> V;
     /// <summary>Plan tokens' KV slots.</summary>
     public ArrayView<int> TokenSlots;
     /// <summary>Plan tokens' masks: the ordered queries that see each token.</summary>
@@ -32,7 +34,7 @@ public struct AttentionParams
     /// <summary>Partial log2-sum-exp2 of the log2-scaled scores <c>[partials, Hq]</c>.</summary>
     public ArrayView<float> PartialLse;
     /// <summary>Final output <c>[queries, Hq, D]</c>.</summary>
-    public ArrayView<Half> Output;
+    public ArrayView<ushort> Output;
     /// <summary>Final natural-log LSE <c>[queries, Hq]</c>, or an empty view when not wanted.</summary>
     public ArrayView<float> Lse;
     /// <summary>Query heads.</summary>
@@ -51,6 +53,11 @@ public struct AttentionParams
     public long VisibilityAddress;
     /// <summary>Device address of <see cref="TokenSlots"/>' element 0.</summary>
     public long SlotsAddress;
-    /// <summary>Softmax scale times log2(e): scores are kept in the log2 domain so exp2 is enough.</summary>
-    public float ScaleLog2;
+    /// <summary>
+    /// Multiplier of a raw score q·k: without a soft cap, the softmax scale times log2(e) (logits are kept in the log2
+    /// domain so exp2 is enough); with one, scale / cap, the argument of the cap's tanh.
+    /// </summary>
+    public float ScoreScale;
+    /// <summary>0 for no soft cap; else cap · log2(e), the factor of the cap's tanh (giving a log2-domain logit).</summary>
+    public float SoftCapLog2;
 }

@@ -1,17 +1,18 @@
+using DeFT.Kernels.Elements;
 using DeFT.Kernels.Primitives;
 using ILGPU;
 using ILGPU.Algorithms;
-using Half = ILGPU.Half;
 
 namespace DeFT.Kernels.Attention;
 
 /// <summary>
 /// DeFT stage 2b, the global reduction: each (query, query head) merges the partials on its CSR list with
 /// the LSE rule <c>O = Σ 2^(lse_i − M)·o_i / Σ 2^(lse_i − M)</c>, M = max lse_i starting from −∞. A fixed
-/// order and no atomics make it deterministic. Queries with a single partial were finished by
-/// <see cref="PartialAttentionKernel"/> and are skipped.
-/// <para>Grid: one warp per (query, query head), <see cref="GroupSize"/> threads per group; lane l owns
-/// dims <c>[l·D/32, (l+1)·D/32)</c>. No shared memory.</para>
+/// order and no atomics make it deterministic. Queries with a single partial were finished by the partial kernel
+/// and are skipped.
+/// <para>Grid: one warp per (query, query head), <see cref="GroupSize"/> threads per group; lane l owns the dim pairs
+/// <c>2l + 64i</c>, <c>2l + 64i + 1</c> (i &lt; D/64, rounded up: D = 96 leaves lanes 16..31 one pair short), one 64-dim
+/// pass over the partials each. No shared memory.</para>
 /// </summary>
 public static class MergeKernel
 {
@@ -21,12 +22,10 @@ public static class MergeKernel
     /// <summary>(query, head) pairs per group.</summary>
     public const int PairsPerGroup = GroupSize / 32;
 
-
-    /// <summary>The kernel, specialised for head dimension <typeparamref name="TDim"/>.</summary>
-    public static void Kernel<TDim>(AttentionParams p) where TDim : struct, IHeadDim
+    /// <summary>The kernel, specialised for head dimension <typeparamref name="TDim"/> and element type <typeparamref name="TElement"/>.</summary>
+    internal static void Kernel<TDim, TElement>(AttentionParams p) where TDim : struct, IHeadDim where TElement : struct, IElement
     {
         int dim = default(TDim).Value;
-        int dimsPerLane = dim / 32;
         int pair = Grid.IdxX * PairsPerGroup + Group.IdxX / 32;
         int lane = Group.IdxX % 32;
         if (pair >= p.QueryOrder.Length * p.QueryHeads) return;
@@ -38,31 +37,26 @@ public static class MergeKernel
 
         float max = float.NegativeInfinity;
         for (int k = begin; k < end; k++) max = XMath.Max(max, p.PartialLse[(long)p.PartialSlots[k] * p.QueryHeads + head]);
-        // This lane's dims (D/32 of them: 2 or 4) in scalars, so they stay in registers.
-        float o0 = 0f, o1 = 0f, o2 = 0f, o3 = 0f, sum = 0f;
-        for (int k = begin; k < end; k++)
+        var partials = p.PartialOutput.Cast<Float2>();
+        var output = p.Output.Cast<uint>();
+        long row = (long)query * p.QueryHeads + head;
+        float sum = 0f;
+        for (int d = 2 * lane; d < dim; d += 64)
         {
-            long slot = p.PartialSlots[k];
-            float weight = XMath.Exp2(p.PartialLse[slot * p.QueryHeads + head] - max);
-            sum += weight;
-            long at = (slot * p.QueryHeads + head) * dim + lane * dimsPerLane;
-            o0 += weight * p.PartialOutput[at];
-            o1 += weight * p.PartialOutput[at + 1];
-            if (dimsPerLane == 4)
+            float x = 0f, y = 0f;
+            sum = 0f;
+            for (int k = begin; k < end; k++)
             {
-                o2 += weight * p.PartialOutput[at + 2];
-                o3 += weight * p.PartialOutput[at + 3];
+                long slot = p.PartialSlots[k];
+                float weight = XMath.Exp2(p.PartialLse[slot * p.QueryHeads + head] - max);
+                sum += weight;
+                var o = partials[((slot * p.QueryHeads + head) * dim + d) / 2];
+                x += weight * o.X;
+                y += weight * o.Y;
             }
+            float inverse = 1f / sum;
+            output[(row * dim + d) / 2] = default(TElement).Pack(x * inverse, y * inverse);
         }
-        long outAt = ((long)query * p.QueryHeads + head) * dim + lane * dimsPerLane;
-        float inverse = 1f / sum;
-        p.Output[outAt] = (Half)(o0 * inverse);
-        p.Output[outAt + 1] = (Half)(o1 * inverse);
-        if (dimsPerLane == 4)
-        {
-            p.Output[outAt + 2] = (Half)(o2 * inverse);
-            p.Output[outAt + 3] = (Half)(o3 * inverse);
-        }
-        if (lane == 0 && p.Lse.Length > 0) p.Lse[(long)query * p.QueryHeads + head] = (max + XMath.Log2(sum)) * Log2Domain.Ln2;
+        if (lane == 0 && p.Lse.Length > 0) p.Lse[row] = (max + XMath.Log2(sum)) * Log2Domain.Ln2;
     }
 }

@@ -1,8 +1,8 @@
 using DeFT.Core.Planning;
+using DeFT.Kernels.Elements;
 using DeFT.Kernels.Primitives;
 using ILGPU;
 using ILGPU.Algorithms;
-using Half = ILGPU.Half;
 
 namespace DeFT.Kernels.Attention;
 
@@ -29,7 +29,7 @@ namespace DeFT.Kernels.Attention;
 /// </para>
 /// <para>
 /// Output: a row whose query merges a single partial (its whole path is in this item) is final and is
-/// written to the fp16 output (and LSE) directly; other rows write their normalised partial output and
+/// written to the 16-bit output (and LSE) directly; other rows write their normalised partial output and
 /// log2 LSE for <see cref="MergeKernel"/>. Rows that see no token of the item write nothing.
 /// </para>
 /// </summary>
@@ -50,9 +50,10 @@ public static class PartialAttentionKernel
     private const int KStride = MaxHeadDim / 2 + 1;
     private const int VStride = MaxHeadDim / 2;
 
-    /// <summary>The kernel, specialised for head dimension <typeparamref name="TDim"/>.</summary>
-    public static void Kernel<TDim>(AttentionParams p) where TDim : struct, IHeadDim
+    /// <summary>The kernel, specialised for head dimension <typeparamref name="TDim"/> (64 or 128) and element type <typeparamref name="TElement"/>.</summary>
+    internal static void Kernel<TDim, TElement>(AttentionParams p) where TDim : struct, IHeadDim where TElement : struct, IElement
     {
+        var element = default(TElement);
         int dim = default(TDim).Value;
         int chunksPerRow = dim / 8;
 
@@ -75,13 +76,13 @@ public static class PartialAttentionKernel
         int rowStride = p.PackRows != 0 ? 1 : Warps;
         int slots = XMath.Max(0, XMath.Min(RowsPerWarp, (rowCount - rowBase + rowStride - 1) / rowStride)); // warp-uniform
 
-        // Stage the task's query rows, pre-scaled into the log2 domain; rows past the task are zero.
+        // Stage the task's query rows, pre-scaled (into the log2 domain, or by scale / cap); rows past the task are zero.
         for (int i = tid; i < RowsPerTask * dim; i += GroupSize)
         {
             int r = i / dim;
             int d = i - r * dim;
             float value = 0f;
-            if (r < rowCount) value = (float)p.Q[task.QOffset(p, r, dim) + d] * p.ScaleLog2;
+            if (r < rowCount) value = element.ToFloat(p.Q[task.QOffset(p, r, dim) + d]) * p.ScoreScale;
             qRows[r * MaxHeadDim + d] = value;
         }
 
@@ -136,7 +137,7 @@ public static class PartialAttentionKernel
             {
                 int w0 = kTile[kRow + w];
                 int w1 = kTile[kRow + w + 1];
-                float k0 = HalfBits.Low(w0), k1 = HalfBits.High(w0), k2 = HalfBits.Low(w1), k3 = HalfBits.High(w1);
+                float k0 = element.Low(w0), k1 = element.High(w0), k2 = element.Low(w1), k3 = element.High(w1);
                 int qAt = qRow + w / 2;
                 var qa = q4[qAt];
                 sc0 += qa.X * k0 + qa.Y * k1 + qa.Z * k2 + qa.W * k3;
@@ -157,6 +158,14 @@ public static class PartialAttentionKernel
                 }
             }
 
+            if (p.SoftCapLog2 != 0f)
+            {
+                sc0 = p.SoftCapLog2 * XMath.Tanh(sc0);
+                sc1 = p.SoftCapLog2 * XMath.Tanh(sc1);
+                sc2 = p.SoftCapLog2 * XMath.Tanh(sc2);
+                sc3 = p.SoftCapLog2 * XMath.Tanh(sc3);
+            }
+
             int visibleFrom = maskBegin[lane];
             int visibleTo = maskEnd[lane];
             int pBase = rowBase * TileTokens + lane;
@@ -174,12 +183,12 @@ public static class PartialAttentionKernel
             for (int j = 0; j < count; j++)
             {
                 int word0 = vTile[j * VStride + vAt];
-                float v0 = HalfBits.Low(word0), v1 = HalfBits.High(word0), v2 = 0f, v3 = 0f;
+                float v0 = element.Low(word0), v1 = element.High(word0), v2 = 0f, v3 = 0f;
                 if (dimsPerLane == 4)
                 {
                     int word1 = vTile[j * VStride + vAt + 1];
-                    v2 = HalfBits.Low(word1);
-                    v3 = HalfBits.High(word1);
+                    v2 = element.Low(word1);
+                    v3 = element.High(word1);
                 }
                 Accumulate(ref s0, probs[pAt + j], v0, v1, v2, v3);
                 if (slots > 1) Accumulate(ref s1, probs[pAt + pStep + j], v0, v1, v2, v3);
@@ -188,10 +197,10 @@ public static class PartialAttentionKernel
             }
         }
 
-        if (slots > 0) Finish(ref s0, rowBase, lane, task, dim, p);
-        if (slots > 1) Finish(ref s1, rowBase + rowStride, lane, task, dim, p);
-        if (slots > 2) Finish(ref s2, rowBase + 2 * rowStride, lane, task, dim, p);
-        if (slots > 3) Finish(ref s3, rowBase + 3 * rowStride, lane, task, dim, p);
+        if (slots > 0) Finish<TElement>(ref s0, rowBase, lane, task, dim, p);
+        if (slots > 1) Finish<TElement>(ref s1, rowBase + rowStride, lane, task, dim, p);
+        if (slots > 2) Finish<TElement>(ref s2, rowBase + 2 * rowStride, lane, task, dim, p);
+        if (slots > 3) Finish<TElement>(ref s3, rowBase + 3 * rowStride, lane, task, dim, p);
     }
 
     /// <summary>Online-softmax step of one row for this lane's token; stores the probability for P·V.</summary>
@@ -226,15 +235,16 @@ public static class PartialAttentionKernel
     }
 
     /// <summary>Normalises one row and writes it through the shared epilogue (<see cref="RowDestination"/>).</summary>
-    private static void Finish(ref RowState s, int taskRow, int lane, in TaskContext task, int dim, AttentionParams p)
+    private static void Finish<TElement>(ref RowState s, int taskRow, int lane, in TaskContext task, int dim, AttentionParams p)
+        where TElement : struct, IElement
     {
         float sum = WarpReduce.Sum(s.Sum);
         if (sum == 0f) return; // the row sees nothing in this item (warp-uniform)
         var destination = RowDestination.For(p, task, taskRow, s.Position, dim);
         float inverse = 1f / sum;
         int d = lane * (dim / 32);
-        destination.Write2(p, d, s.O0 * inverse, s.O1 * inverse);
-        if (dim / 32 == 4) destination.Write2(p, d + 2, s.O2 * inverse, s.O3 * inverse);
+        destination.Write2<TElement>(p, d, s.O0 * inverse, s.O1 * inverse);
+        if (dim / 32 == 4) destination.Write2<TElement>(p, d + 2, s.O2 * inverse, s.O3 * inverse);
         if (lane == 0) destination.WriteLse(p, s.Max, sum);
     }
 }

@@ -1,19 +1,19 @@
 using DeFT.Core.Planning;
+using DeFT.Kernels.Elements;
 using DeFT.Kernels.Primitives;
 using ILGPU;
 using ILGPU.Algorithms;
-using Half = ILGPU.Half;
 
 namespace DeFT.Kernels.Attention;
 
 /// <summary>
 /// The epilogue every partial-attention kernel shares: where one finished row goes. A row whose query has a single
-/// partial (its whole path lies in this item) is final: fp16 output and natural-log LSE. Other rows write their
+/// partial (its whole path lies in this item) is final: 16-bit output (the kernel's element type) and natural-log LSE. Other rows write their
 /// normalised fp32 partial and log2 LSE for <see cref="MergeKernel"/>. A row that saw no token writes nothing.
 /// </summary>
-public struct RowDestination
+internal struct RowDestination
 {
-    /// <summary>True for a final row (fp16 output), false for a partial (fp32).</summary>
+    /// <summary>True for a final row (16-bit output), false for a partial (fp32).</summary>
     public bool Direct;
     /// <summary>Element offset of the row's first dim in the output or the partial buffer.</summary>
     public long At;
@@ -40,13 +40,13 @@ public struct RowDestination
     }
 
     /// <summary>Writes dims <paramref name="dim"/>, <paramref name="dim"/>+1 (even) of the row.</summary>
-    public readonly void Write2(AttentionParams p, int dim, float x, float y)
+    public readonly void Write2<TElement>(AttentionParams p, int dim, float x, float y) where TElement : struct, IElement
     {
         long at = At + dim;
         if (Direct)
         {
-            p.Output[at] = (Half)x;
-            p.Output[at + 1] = (Half)y;
+            // One 32-bit store of the rounded pair (the output is 4-byte aligned: TreeAttention.Run checks).
+            p.Output.Cast<uint>()[at / 2] = default(TElement).Pack(x, y);
         }
         else
         {

@@ -38,8 +38,11 @@ public readonly struct TensorCoreShape<TDim> : ITensorCoreShape where TDim : str
     /// <inheritdoc/>
     public int RowsPerWarp => 16;
 
-    /// <summary>3: 65536 registers / (3 × 128 threads) leaves 168 per thread, what the kernel needs at D = 128.</summary>
-    public int MinGroupsPerMultiprocessor => 3;
+    /// <summary>
+    /// 3 up to D = 128 (65536 registers / (3 × 128 threads) leaves 168 per thread, what the kernel needs at D = 128); 2 at
+    /// D = 256, whose Q and O fragments alone take 192 registers (and whose 68 KB of shared memory fit twice).
+    /// </summary>
+    public int MinGroupsPerMultiprocessor => Value > 128 ? 2 : 3;
 }
 
 /// <summary>
@@ -62,8 +65,8 @@ public readonly struct StreamingTensorCoreShape<TDim> : ITensorCoreShape where T
     /// <inheritdoc/>
     public int RowsPerWarp => 16;
 
-    /// <summary>6: as many 35 KB groups as an SM's 227 KB of shared memory holds.</summary>
-    public int MinGroupsPerMultiprocessor => 6;
+    /// <summary>As many groups as an SM's 227 KB of shared memory holds: 6 of 35 KB up to D = 128, 3 of 68 KB at D = 256.</summary>
+    public int MinGroupsPerMultiprocessor => Value > 128 ? 3 : 6;
 }
 
 /// <summary>
@@ -79,8 +82,11 @@ public static class TensorCoreLayout
     /// <summary>Pipeline stages (double buffering: one computed while the next one's copies fly).</summary>
     public const int Stages = 2;
 
-    /// <summary>The largest shared memory ILGPU lets a group have (it never raises the opt-in limit).</summary>
-    public const int MaxSharedBytes = 48 * 1024;
+    /// <summary>
+    /// Shared memory a group may have without opting in: larger shapes (D = 256) are loaded with the function's
+    /// dynamic shared-memory limit raised through the driver (<see cref="Device.DynamicSharedMemory"/>).
+    /// </summary>
+    public const int DefaultSharedBytes = 48 * 1024;
 
     /// <summary>Shared memory of one SM on sm_80/sm_90 (227 KB usable by groups).</summary>
     public const int MaxSharedBytesPerMultiprocessor = 227 * 1024;
@@ -121,18 +127,20 @@ public static class TensorCoreLayout
     public static int SharedBytes<TShape>() where TShape : struct, ITensorCoreShape =>
         4 * (PoisonWord<TShape>() + 3 * default(TShape).TileTokens);
 
+    /// <summary>Head dimensions the fragment code holds: multiples of 16 (one <see cref="DimBlock"/> each) whose 16-byte rows tile the copies, up to <see cref="HeadFragments.MaxBlocks"/> blocks.</summary>
+    public static bool SupportsHeadDim(int dim) => dim is 64 or 96 or 128 or 256;
+
     /// <summary>Throws when the shape breaks an assumption of the kernel's fragment code or exceeds the group's shared memory.</summary>
     public static void Validate<TShape>() where TShape : struct, ITensorCoreShape
     {
         var shape = default(TShape);
         string name = typeof(TShape).Name;
-        Require(shape.Value is 64 or 128, name, $"head dimension {shape.Value}: the fragment code holds 64 or 128 dims");
+        Require(SupportsHeadDim(shape.Value) && shape.Value <= 16 * HeadFragments.MaxBlocks, name,
+            $"head dimension {shape.Value}: the fragment code holds 64, 96, 128 or 256 dims");
         Require(shape.TileTokens == 32, name, $"{shape.TileTokens} tile tokens: the S tile is four 8-token fragments");
         Require(shape.RowsPerWarp == 16, name, $"{shape.RowsPerWarp} rows per warp: each warp holds one m16 tile");
         Require(shape.TileTokens <= GroupSize<TShape>(), name, "one thread per tile token copies its mask and slot and votes");
-        Require(GroupSize<TShape>() % ChunksPerRow<TShape>() == 0, name, "each thread copies the same 16-byte chunk of several rows");
         Require(RowsPerTask<TShape>() * RowWords<TShape>() <= StageWords<TShape>(), name, "the Q rows must fit in one stage");
-        Require(SharedBytes<TShape>() <= MaxSharedBytes, name, $"{SharedBytes<TShape>()} B of shared memory (at most {MaxSharedBytes})");
         Require(shape.MinGroupsPerMultiprocessor * SharedBytes<TShape>() <= MaxSharedBytesPerMultiprocessor, name,
             $"{shape.MinGroupsPerMultiprocessor} groups of {SharedBytes<TShape>()} B exceed an SM's {MaxSharedBytesPerMultiprocessor} B");
     }

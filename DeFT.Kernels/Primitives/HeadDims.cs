@@ -24,3 +24,17 @@ public readonly struct HeadDim128 : IHeadDim
     /// <inheritdoc/>
     public int Value => 128;
 }
+
+/// <summary>D = 96.</summary>
+public readonly struct HeadDim96 : IHeadDim
+{
+    /// <inheritdoc/>
+    public int Value => 96;
+}
+
+/// <summary>D = 256.</summary>
+public readonly struct HeadDim256 : IHeadDim
+{
+    /// <inheritdoc/>
+    public int Value => 256;
+}

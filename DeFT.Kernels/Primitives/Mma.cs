@@ -1,4 +1,6 @@
+using DeFT.Kernels.Elements;
 using ILGPU;
+using ILGPU.Algorithms;
 using ILGPU.IR.Intrinsics;
 using Half = ILGPU.Half;
 
@@ -27,6 +29,15 @@ public struct MmaAccumulator
         C1 *= rowLow;
         C2 *= rowHigh;
         C3 *= rowHigh;
+    }
+
+    /// <summary>Soft-caps the four elements: x → <paramref name="outputScale"/> · tanh(x · <paramref name="inputScale"/>).</summary>
+    public void SoftCap(float inputScale, float outputScale)
+    {
+        C0 = outputScale * XMath.Tanh(C0 * inputScale);
+        C1 = outputScale * XMath.Tanh(C1 * inputScale);
+        C2 = outputScale * XMath.Tanh(C2 * inputScale);
+        C3 = outputScale * XMath.Tanh(C3 * inputScale);
     }
 }
 
@@ -62,14 +73,12 @@ public struct MmaB
 }
 
 /// <summary>
-/// Warp-level tensor-core product <c>D = A·B + C</c> (<c>mma.sync.m16n8k16</c>, fp16 inputs, fp32 accumulation).
-/// All 32 lanes of the warp must call it together (it is a warp-synchronous instruction).
+/// Warp-level tensor-core product <c>D = A·B + C</c> (<c>mma.sync.m16n8k16</c>, fp16 or bf16 inputs, fp32
+/// accumulation). All 32 lanes of the warp must call it together (it is a warp-synchronous instruction). Kernels reach
+/// these through their element type (<see cref="IElement"/>).
 /// </summary>
 public static class Mma
 {
-    /// <summary><paramref name="c"/> += <paramref name="a"/>·<paramref name="b"/> (fragments of this lane).</summary>
-    public static void MultiplyAdd(ref MmaAccumulator c, in MmaA a, MmaB b) => c = Product(c, a, b);
-
     /// <summary>
     /// Packs two floats into an fp16 pair (round to nearest), <paramref name="low"/> in the lower 16 bits: on CUDA one
     /// <c>cvt.rn.f16x2.f32</c> emitted by <see cref="PtxIntrinsics"/>; this body is the CPU path.
@@ -84,7 +93,17 @@ public static class Mma
     /// (two shuffles), so tests on the CPU exercise the fragment layouts the kernels rely on.
     /// </summary>
     [IntrinsicImplementation]
-    public static MmaAccumulator Product(MmaAccumulator c, MmaA a, MmaB b)
+    public static MmaAccumulator Product(MmaAccumulator c, MmaA a, MmaB b) => Emulate<Float16Element>(c, a, b);
+
+    /// <summary>Packs two floats into a bf16 pair (round to nearest even): on CUDA one <c>cvt.rn.bf16x2.f32</c>.</summary>
+    [IntrinsicImplementation]
+    public static uint PackBf16(float low, float high) => BFloat16.Round(low) | ((uint)BFloat16.Round(high) << 16);
+
+    /// <summary><c>A·B + C</c> with bf16 A and B: on CUDA the bf16 <c>mma.sync</c>; this body is the CPU emulation.</summary>
+    [IntrinsicImplementation]
+    public static MmaAccumulator ProductBf16(MmaAccumulator c, MmaA a, MmaB b) => Emulate<BFloat16Element>(c, a, b);
+
+    private static MmaAccumulator Emulate<TElement>(MmaAccumulator c, MmaA a, MmaB b) where TElement : struct, IElement
     {
         int t = Warp.LaneIdx & 3;
         var mine = new Lane { A0 = a.A0, A1 = a.A1, A2 = a.A2, A3 = a.A3, B0 = b.B0, B1 = b.B1 };
@@ -103,14 +122,14 @@ public static class Mma
         var left = Warp.Shuffle(column, 8 * t);
         var right = Warp.Shuffle(column, 8 * t + 4);
         Lane q0 = quad.P0.L0, q1 = quad.P0.L1, q2 = quad.P1.L0, q3 = quad.P1.L1;
-        c.C0 += Dot(q0.A0, q0.A2, left.B00, left.B01) + Dot(q1.A0, q1.A2, left.B10, left.B11)
-            + Dot(q2.A0, q2.A2, left.B20, left.B21) + Dot(q3.A0, q3.A2, left.B30, left.B31);
-        c.C1 += Dot(q0.A0, q0.A2, right.B00, right.B01) + Dot(q1.A0, q1.A2, right.B10, right.B11)
-            + Dot(q2.A0, q2.A2, right.B20, right.B21) + Dot(q3.A0, q3.A2, right.B30, right.B31);
-        c.C2 += Dot(q0.A1, q0.A3, left.B00, left.B01) + Dot(q1.A1, q1.A3, left.B10, left.B11)
-            + Dot(q2.A1, q2.A3, left.B20, left.B21) + Dot(q3.A1, q3.A3, left.B30, left.B31);
-        c.C3 += Dot(q0.A1, q0.A3, right.B00, right.B01) + Dot(q1.A1, q1.A3, right.B10, right.B11)
-            + Dot(q2.A1, q2.A3, right.B20, right.B21) + Dot(q3.A1, q3.A3, right.B30, right.B31);
+        c.C0 += Dot<TElement>(q0.A0, q0.A2, left.B00, left.B01) + Dot<TElement>(q1.A0, q1.A2, left.B10, left.B11)
+            + Dot<TElement>(q2.A0, q2.A2, left.B20, left.B21) + Dot<TElement>(q3.A0, q3.A2, left.B30, left.B31);
+        c.C1 += Dot<TElement>(q0.A0, q0.A2, right.B00, right.B01) + Dot<TElement>(q1.A0, q1.A2, right.B10, right.B11)
+            + Dot<TElement>(q2.A0, q2.A2, right.B20, right.B21) + Dot<TElement>(q3.A0, q3.A2, right.B30, right.B31);
+        c.C2 += Dot<TElement>(q0.A1, q0.A3, left.B00, left.B01) + Dot<TElement>(q1.A1, q1.A3, left.B10, left.B11)
+            + Dot<TElement>(q2.A1, q2.A3, left.B20, left.B21) + Dot<TElement>(q3.A1, q3.A3, left.B30, left.B31);
+        c.C3 += Dot<TElement>(q0.A1, q0.A3, right.B00, right.B01) + Dot<TElement>(q1.A1, q1.A3, right.B10, right.B11)
+            + Dot<TElement>(q2.A1, q2.A3, right.B20, right.B21) + Dot<TElement>(q3.A1, q3.A3, right.B30, right.B31);
         return c;
     }
 
@@ -137,7 +156,10 @@ public static class Mma
     }
 
     // Quad lane t' contributes k = 2t', 2t'+1 (from aLow, bLow) and k = 2t'+8, 2t'+9 (from aHigh, bHigh).
-    private static float Dot(uint aLow, uint aHigh, uint bLow, uint bHigh) =>
-        HalfBits.Low((int)aLow) * HalfBits.Low((int)bLow) + HalfBits.High((int)aLow) * HalfBits.High((int)bLow)
-        + HalfBits.Low((int)aHigh) * HalfBits.Low((int)bHigh) + HalfBits.High((int)aHigh) * HalfBits.High((int)bHigh);
+    private static float Dot<TElement>(uint aLow, uint aHigh, uint bLow, uint bHigh) where TElement : struct, IElement
+    {
+        var e = default(TElement);
+        return e.Low((int)aLow) * e.Low((int)bLow) + e.High((int)aLow) * e.High((int)bLow)
+            + e.Low((int)aHigh) * e.Low((int)bHigh) + e.High((int)aHigh) * e.High((int)bHigh);
+    }
 }

@@ -19,7 +19,9 @@ namespace DeFT.Kernels.Primitives;
 public static class PtxIntrinsics
 {
     private const string MmaInstruction = "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32";
+    private const string MmaBf16Instruction = "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32";
     private const string PackInstruction = "cvt.rn.f16x2.f32";
+    private const string PackBf16Instruction = "cvt.rn.bf16x2.f32";
     private const string LdMatrixInstruction = "ldmatrix.sync.aligned.m8n8.x4.shared.b16";
     private const string LdMatrixTransposedInstruction = "ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16";
     private const string Copy16Instruction = "cp.async.cg.shared.global";
@@ -41,6 +43,8 @@ public static class PtxIntrinsics
             var manager = context.GetIntrinsicManager();
             Bind(manager, typeof(Mma), nameof(Mma.Product), nameof(GenerateMma));
             Bind(manager, typeof(Mma), nameof(Mma.Pack), nameof(GeneratePack));
+            Bind(manager, typeof(Mma), nameof(Mma.ProductBf16), nameof(GenerateMmaBf16));
+            Bind(manager, typeof(Mma), nameof(Mma.PackBf16), nameof(GeneratePackBf16));
             Bind(manager, typeof(LdMatrix), nameof(LdMatrix.Load), nameof(GenerateLdMatrix));
             Bind(manager, typeof(LdMatrix), nameof(LdMatrix.LoadTransposed), nameof(GenerateLdMatrixTransposed));
             Bind(manager, typeof(CpAsync), nameof(CpAsync.Copy16At), nameof(GenerateCopy16));
@@ -57,14 +61,20 @@ public static class PtxIntrinsics
             type.GetMethod(method, BindingFlags.Public | BindingFlags.Static) ?? throw new MissingMethodException(type.Name, method),
             new PTXIntrinsic(typeof(PtxIntrinsics), generator, IntrinsicImplementationMode.GenerateCode));
 
-    // D = A·B + C: value = Product(MmaAccumulator c, MmaA a, MmaB b).
-    private static void GenerateMma(PTXBackend backend, PTXCodeGenerator generator, Value value)
+    // D = A·B + C: value = Product(MmaAccumulator c, MmaA a, MmaB b), fp16 or bf16.
+    private static void GenerateMma(PTXBackend backend, PTXCodeGenerator generator, Value value) =>
+        EmitMma(generator, value, MmaInstruction);
+
+    private static void GenerateMmaBf16(PTXBackend backend, PTXCodeGenerator generator, Value value) =>
+        EmitMma(generator, value, MmaBf16Instruction);
+
+    private static void EmitMma(PTXCodeGenerator generator, Value value, string instruction)
     {
         var c = Registers(generator, value[0]);
         var a = Registers(generator, value[1]);
         var b = Registers(generator, value[2]);
         var d = Targets(generator, value);
-        using var command = generator.BeginCommand(MmaInstruction);
+        using var command = generator.BeginCommand(instruction);
         command.AppendVectorArgument(d);
         command.AppendVectorArgument(a);
         command.AppendVectorArgument(b);
@@ -72,12 +82,18 @@ public static class PtxIntrinsics
     }
 
     // value = Pack(float low, float high): the first source goes to the upper half.
-    private static void GeneratePack(PTXBackend backend, PTXCodeGenerator generator, Value value)
+    private static void GeneratePack(PTXBackend backend, PTXCodeGenerator generator, Value value) =>
+        EmitPack(generator, value, PackInstruction);
+
+    private static void GeneratePackBf16(PTXBackend backend, PTXCodeGenerator generator, Value value) =>
+        EmitPack(generator, value, PackBf16Instruction);
+
+    private static void EmitPack(PTXCodeGenerator generator, Value value, string instruction)
     {
         var low = Register(generator, value[0]);
         var high = Register(generator, value[1]);
         var target = generator.AllocateHardware(value);
-        using var command = generator.BeginCommand(PackInstruction);
+        using var command = generator.BeginCommand(instruction);
         command.AppendArgument(target);
         command.AppendArgument(high);
         command.AppendArgument(low);

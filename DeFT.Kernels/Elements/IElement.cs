@@ -1,0 +1,32 @@
+using DeFT.Kernels.Primitives;
+
+namespace DeFT.Kernels.Elements;
+
+/// <summary>
+/// The 16-bit element type of Q, K, V and the output, passed to the kernels as a generic struct argument (like the head
+/// dimension), so each type compiles to its own instructions: its <c>mma.sync</c> form, its fp32 → pair conversion and
+/// its unpacking. Data moves as raw 16-bit words; only these methods know what the bits mean.
+/// </summary>
+internal interface IElement
+{
+    /// <summary>Which type this is.</summary>
+    ElementType Type { get; }
+
+    /// <summary>Two ones, the B operand that turns an mma into row sums.</summary>
+    uint OnePair { get; }
+
+    /// <summary>The element in the low 16 bits of <paramref name="word"/>, as float.</summary>
+    float Low(int word);
+
+    /// <summary>The element in the high 16 bits of <paramref name="word"/>, as float.</summary>
+    float High(int word);
+
+    /// <summary>One element's bits as float.</summary>
+    float ToFloat(ushort bits);
+
+    /// <summary>Two floats rounded to nearest into a pair, <paramref name="low"/> in the low 16 bits.</summary>
+    uint Pack(float low, float high);
+
+    /// <summary>The tensor-core product <c>A·B + C</c> with A and B of this type (fp32 accumulation).</summary>
+    MmaAccumulator Product(MmaAccumulator c, MmaA a, MmaB b);
+}
