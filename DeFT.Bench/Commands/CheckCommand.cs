@@ -9,8 +9,8 @@ using Spectre.Console.Cli;
 
 namespace DeFT.Bench.Commands;
 
-/// <summary>The <c>check</c> command: branch isolation, fp16-edge numerics and safe misuse on the best accelerator.</summary>
-[Description("Check branch isolation (NaN/Inf in other branches), fp16-edge numerics and misuse exceptions on the best accelerator; exits non-zero on a failure.")]
+/// <summary>The <c>check</c> command: branch isolation, fp16-edge numerics, safe misuse and engine-style decode steps on the best accelerator.</summary>
+[Description("Check branch isolation (NaN/Inf in other branches), fp16-edge numerics, misuse exceptions and engine-style decode steps (fp16/bf16, head dims 64-256, soft cap, device-side KV writes on a stream) on the best accelerator; exits non-zero on a failure.")]
 public sealed class CheckCommand : Command<CheckCommand.Settings>
 {
     /// <summary>Options of <c>check</c>.</summary>
@@ -40,6 +40,14 @@ public sealed class CheckCommand : Command<CheckCommand.Settings>
             results.Add(IsolationCheck.Fp16Edge(accelerator, kernel));
             results.AddRange(MisuseCheck.Run(accelerator, kernel));
         }
+        // Engine-style decode steps: element types, head dims, custom scale and soft cap, device-side KV writes on a stream.
+        var capped = new ScoreTransform(scale: 0.07, softCap: 30);
+        HeadConfig[] engineHeads = Accelerators.IsGpu(accelerator)
+            ? [new(32, 8, 256), new(32, 8, 128), new(16, 4, 96), new(32, 8, 64)]
+            : [new(4, 2, 256), new(4, 2, 96)];
+        foreach (var h in engineHeads)
+            foreach (var elements in Enum.GetValues<ElementType>())
+                results.Add(EngineCheck.DecodeSteps(accelerator, h, elements, capped));
         var table = new Table().AddColumns("check", "result", "detail");
         foreach (var r in results)
             table.AddRow(Markup.Escape(r.Name), r.Passed ? "[green]pass[/]" : "[red]FAIL[/]", Markup.Escape(r.Detail));
