@@ -223,7 +223,8 @@ public sealed class TreeAttention
         ArrayView<float> lse = default, AcceleratorStream? stream = null) =>
         Run(plan, ElementType.BFloat16, q.Cast<ushort>(), kv, output.Cast<ushort>(), lse, stream);
 
-    private void Run(DevicePlan plan, ElementType elements, ArrayView<ushort> q, KvLayer kv, ArrayView<ushort> output,
+    /// <summary>The run behind the typed overloads: q and output as raw 16-bit elements of type <paramref name="elements"/>.</summary>
+    internal void Run(DevicePlan plan, ElementType elements, ArrayView<ushort> q, KvLayer kv, ArrayView<ushort> output,
         ArrayView<float> lse, AcceleratorStream? stream)
     {
         var p = Prepare(plan, elements, q, kv, output, lse, stream);

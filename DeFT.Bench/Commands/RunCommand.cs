@@ -26,6 +26,14 @@ public sealed class RunCommand : Command<RunCommand.Settings>
         [Description("Partial-attention kernel (repeatable): auto, tensor-core, cuda-core. Default: auto on a GPU (chosen per plan), cuda-core on the CPU.")]
         public string[] Kernels { get; init; } = Array.Empty<string>();
 
+        [CommandOption("--dtype <TYPE>")]
+        [Description("Element type of Q, K, V and the output: fp16 (default) or bf16.")]
+        [DefaultValue("fp16")]
+        public string Dtype { get; init; } = "fp16";
+
+        /// <summary>The element type <see cref="Dtype"/> names.</summary>
+        public ElementType Elements => Dtype == "bf16" ? ElementType.BFloat16 : ElementType.Float16;
+
         [CommandOption("--reps <N>")]
         [Description("Timed repetitions (GPU default 30, CPU 3).")]
         public int? Reps { get; init; }
@@ -65,6 +73,7 @@ public sealed class RunCommand : Command<RunCommand.Settings>
         /// <inheritdoc/>
         public override ValidationResult Validate()
         {
+            if (Dtype is not ("fp16" or "bf16")) return ValidationResult.Error($"--dtype {Dtype} is not supported: use fp16 or bf16.");
             if (Reps is < 1) return ValidationResult.Error("--reps must be at least 1.");
             if (Warmups is < 0) return ValidationResult.Error("--warmups must not be negative.");
             if (Samples < 1) return ValidationResult.Error("--samples must be at least 1 (queries checked against the reference).");
@@ -124,7 +133,7 @@ public sealed class RunCommand : Command<RunCommand.Settings>
                 foreach (var heads in headConfigs)
                     foreach (var kernel in kernels)
                     {
-                        var attention = new TreeAttention(accelerator, heads, kernel);
+                        var attention = new TreeAttention(accelerator, heads, kernel, new AttentionOptions { Elements = settings.Elements });
                         foreach (var w in workloads)
                         {
                             records.AddRange(bench.Run(attention, w, methods, options,

@@ -19,15 +19,21 @@ public sealed record BenchmarkOptions(int Warmups, int Reps, L2Eviction Eviction
     /// <summary>Tensor FLOPs per byte of bandwidth on this device (130 where the tensor rate is unknown).</summary>
     public double FlopsPerByte => TensorTflops is double t ? t * 1e3 / BandwidthGBs : 130;
 
-    /// <summary>Max |Δ| allowed against the reference.</summary>
+    /// <summary>Max |Δ| allowed against the reference (fp16 outputs).</summary>
     public const double MaxAbsTolerance = 2e-3;
 
-    /// <summary>Relative L2 error allowed against the reference.</summary>
+    /// <summary>Relative L2 error allowed against the reference (fp16 outputs).</summary>
     public const double RelL2Tolerance = 1e-3;
+
+    /// <summary>Max |Δ| allowed for <paramref name="elements"/>: bf16 keeps 8 significand bits to fp16's 11, so 8× the fp16 bound.</summary>
+    public static double MaxAbsToleranceFor(ElementType elements) => elements == ElementType.BFloat16 ? 8 * MaxAbsTolerance : MaxAbsTolerance;
+
+    /// <summary>Relative L2 error allowed for <paramref name="elements"/>.</summary>
+    public static double RelL2ToleranceFor(ElementType elements) => elements == ElementType.BFloat16 ? 8 * RelL2Tolerance : RelL2Tolerance;
 }
 
 /// <summary>
-/// Benchmarks every method on one (workload, heads): random fp16 Q/K/V generated on the device, the
+/// Benchmarks every method on one (workload, heads): random Q/K/V (fp16 or bf16) generated on the device, the
 /// reference on a sample of queries, then per method plan → upload → check → time (device events, L2
 /// evicted before each rep as <see cref="BenchmarkOptions.Eviction"/> says).
 /// </summary>
@@ -59,16 +65,17 @@ public sealed class MethodBenchmark : IDisposable
         var heads = attention.Heads;
         var stream = accelerator.DefaultStream;
         progress($"{workload.Name} {heads}: generating data");
-        using var kv = new KvCache(accelerator, heads, workload.SlotCount);
+        var elements = attention.Options.Elements;
+        using var kv = new KvCache(accelerator, heads, workload.SlotCount, elements: elements);
         var layer = kv.Layer(0);
-        random.Fill(stream, layer.K, KSeed);
-        random.Fill(stream, layer.V, VSeed);
+        random.Fill(stream, layer.KBits, KSeed, elements);
+        random.Fill(stream, layer.VBits, VSeed, elements);
         long rows = (long)workload.Queries.Length * heads.QueryHeads;
-        using var q = accelerator.Allocate1D<Half>(rows * heads.HeadDim);
-        using var output = accelerator.Allocate1D<Half>(rows * heads.HeadDim);
-        random.Fill(stream, q.View, QSeed);
+        using var q = accelerator.Allocate1D<ushort>(rows * heads.HeadDim);
+        using var output = accelerator.Allocate1D<ushort>(rows * heads.HeadDim);
+        random.Fill(stream, q.View, QSeed, elements);
         progress($"{workload.Name} {heads}: reference on a sample of queries");
-        var reference = new SampledReference(workload.Tree, workload.Queries, heads, QSeed, KSeed, VSeed, options.Samples);
+        var reference = new SampledReference(workload.Tree, workload.Queries, heads, QSeed, KSeed, VSeed, options.Samples, elements);
         using var devicePlan = attention.CreatePlan();
         var planner = options.Planner with
         {
@@ -85,18 +92,18 @@ public sealed class MethodBenchmark : IDisposable
             stream.Synchronize();
             double uploadUs = sw.Elapsed.TotalMicroseconds;
 
-            output.View.MemSet(stream, 0xFF); // fp16 NaN: an element the kernels forget to write fails the check
-            attention.Run(devicePlan, q.View, layer, output.View, default, stream);
+            output.View.MemSet(stream, 0xFF); // NaN in fp16 and bf16: an element the kernels forget to write fails the check
+            attention.Run(devicePlan, elements, q.View, layer, output.View, default, stream);
             stream.Synchronize();
-            var (maxAbs, relL2) = reference.Compare(output.GetAsArray1D().Select(h => (float)h).ToArray());
-            bool ok = maxAbs <= BenchmarkOptions.MaxAbsTolerance && relL2 <= BenchmarkOptions.RelL2Tolerance;
+            var (maxAbs, relL2) = reference.Compare(output.GetAsArray1D().Select(bits => ToFloat(bits, elements)).ToArray());
+            bool ok = maxAbs <= BenchmarkOptions.MaxAbsToleranceFor(elements) && relL2 <= BenchmarkOptions.RelL2ToleranceFor(elements);
 
             Percentiles? times = null;
             if (ok)
             {
                 var eviction = evictor is null ? L2Eviction.None : options.Eviction;
                 Action<AcceleratorStream>? flush = eviction == L2Eviction.None ? null : s => evictor!.Evict(s, eviction);
-                times = Percentiles.Of(DeviceTimer.Measure(stream, s => attention.Run(devicePlan, q.View, layer, output.View, default, s),
+                times = Percentiles.Of(DeviceTimer.Measure(stream, s => attention.Run(devicePlan, elements, q.View, layer, output.View, default, s),
                     options.Warmups, options.Reps, flush));
             }
             var stats = PlanStatistics.Compute(plan, heads);
@@ -106,6 +113,7 @@ public sealed class MethodBenchmark : IDisposable
             records.Add(new RunRecord
             {
                 Workload = workload.Name, Hq = heads.QueryHeads, Hkv = heads.KvHeads, HeadDim = heads.HeadDim,
+                Elements = elements == ElementType.BFloat16 ? "bf16" : "fp16",
                 Method = Methods.NameOf(method), Kernel = KernelChoice.NameOf(attention.Kernel, devicePlan.Kernel), Status = ok ? "ok" : "failed",
                 MedianUs = times?.Median, P10Us = times?.P10, P90Us = times?.P90,
                 MemoryFloorUs = memoryFloor, ComputeFloorUs = computeFloor, FloorRatio = times?.Median / floor,
@@ -122,6 +130,9 @@ public sealed class MethodBenchmark : IDisposable
         var baseline = records.FirstOrDefault(r => r.Method == Methods.NameOf(PlanMethod.Sequence) && r.MedianUs is not null);
         return records.Select(r => r with { SpeedupVsSequence = baseline?.MedianUs / r.MedianUs }).ToList();
     }
+
+    private static float ToFloat(ushort bits, ElementType elements) =>
+        elements == ElementType.BFloat16 ? BFloat16.ToFloat(bits) : (float)BitConverter.UInt16BitsToHalf(bits);
 
     private bool Evicted(BenchmarkOptions options) => evictor is not null && options.Eviction != L2Eviction.None;
 }

@@ -1,6 +1,7 @@
 using DeFT.Core;
 using DeFT.Core.Reference;
 using DeFT.Core.Trees;
+using DeFT.Kernels;
 
 namespace DeFT.Bench.Measurement;
 
@@ -12,11 +13,15 @@ public sealed class SampledReference
 {
     private readonly HeadConfig heads;
 
-    /// <summary>Computes the reference for up to <paramref name="samples"/> queries spread over the list (all when fewer).</summary>
-    public SampledReference(DecodingTree tree, IReadOnlyList<TreeQuery> queries, HeadConfig heads, uint qSeed, uint kSeed, uint vSeed, int samples)
-        : this(tree, queries, heads, samples, index => DeviceRandom.Value(qSeed, index),
-            (slot, element) => DeviceRandom.Value(kSeed, (long)slot * heads.KvHeads * heads.HeadDim + element),
-            (slot, element) => DeviceRandom.Value(vSeed, (long)slot * heads.KvHeads * heads.HeadDim + element))
+    /// <summary>
+    /// Computes the reference for up to <paramref name="samples"/> queries spread over the list (all when fewer), with the
+    /// inputs as <paramref name="elements"/> holds them.
+    /// </summary>
+    public SampledReference(DecodingTree tree, IReadOnlyList<TreeQuery> queries, HeadConfig heads, uint qSeed, uint kSeed, uint vSeed, int samples,
+        ElementType elements = ElementType.Float16)
+        : this(tree, queries, heads, samples, index => DeviceRandom.Value(qSeed, index, elements),
+            (slot, element) => DeviceRandom.Value(kSeed, (long)slot * heads.KvHeads * heads.HeadDim + element, elements),
+            (slot, element) => DeviceRandom.Value(vSeed, (long)slot * heads.KvHeads * heads.HeadDim + element, elements))
     {
     }
 

@@ -7,6 +7,9 @@ public sealed record RunRecord
     public required int Hq { get; init; }
     public required int Hkv { get; init; }
     public required int HeadDim { get; init; }
+
+    /// <summary>Element type of Q, K, V and the output: "fp16" or "bf16" (absent in runs before bf16 existed: fp16).</summary>
+    public string Elements { get; init; } = "fp16";
     public required string Method { get; init; }
     /// <summary>Partial-attention kernel: "cuda-core" or "tensor-core".</summary>
     public string Kernel { get; init; } = "";
