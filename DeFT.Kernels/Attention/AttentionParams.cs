@@ -5,7 +5,7 @@ using Half = ILGPU.Half;
 namespace DeFT.Kernels.Attention;
 
 /// <summary>Everything the partial-attention and merge kernels read and write for one layer (one struct: loaders take few parameters).</summary>
-public struct AttentionParams
+internal struct AttentionParams
 {
     /// <summary>Queries <c>[queries, Hq, D]</c>, indexed by the caller's query order.</summary>
     public ArrayView<Half> Q;

@@ -13,7 +13,7 @@ namespace DeFT.Kernels.Attention;
 /// <para>Grid: one warp per (query, query head), <see cref="GroupSize"/> threads per group; lane l owns
 /// dims <c>[l·D/32, (l+1)·D/32)</c>. No shared memory.</para>
 /// </summary>
-public static class MergeKernel
+internal static class MergeKernel
 {
     /// <summary>Threads per group.</summary>
     public const int GroupSize = 128;

@@ -11,7 +11,7 @@ namespace DeFT.Kernels.Attention;
 /// partial (its whole path lies in this item) is final: fp16 output and natural-log LSE. Other rows write their
 /// normalised fp32 partial and log2 LSE for <see cref="MergeKernel"/>. A row that saw no token writes nothing.
 /// </summary>
-public struct RowDestination
+internal struct RowDestination
 {
     /// <summary>True for a final row (fp16 output), false for a partial (fp32).</summary>
     public bool Direct;

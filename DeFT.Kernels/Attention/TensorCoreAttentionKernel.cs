@@ -37,7 +37,7 @@ namespace DeFT.Kernels.Attention;
 /// non-finite V element reaches only the rows that see its token.
 /// </para>
 /// </summary>
-public static class TensorCoreAttentionKernel
+internal static class TensorCoreAttentionKernel
 {
     // Two fp16 ones: the B fragment that turns an mma into row sums of P.
     private const uint OnePair = 0x3C003C00u;

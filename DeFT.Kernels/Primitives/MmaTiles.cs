@@ -7,7 +7,7 @@ namespace DeFT.Kernels.Primitives;
 /// <c>Tj</c> covering columns <c>8j..8j+7</c>. Explicit fields rather than an array: ILGPU does not unroll
 /// loops, so an indexed per-lane array would live in local memory; fields accessed by name stay in registers.
 /// </summary>
-public struct MmaAccumulators8
+internal struct MmaAccumulators8
 {
     /// <summary>Columns 8j..8j+7 for j = 0..7.</summary>
     public MmaAccumulator T0, T1, T2, T3, T4, T5, T6, T7;
@@ -30,7 +30,7 @@ public struct MmaAccumulators8
 /// Four <see cref="MmaAccumulator"/> fragments side by side: a 16×32 fp32 tile held by a warp, fragment
 /// <c>Tj</c> covering columns <c>8j..8j+7</c>. Explicit fields for the reason given on <see cref="MmaAccumulators8"/>.
 /// </summary>
-public struct MmaAccumulators4
+internal struct MmaAccumulators4
 {
     /// <summary>Columns 8j..8j+7 for j = 0..3.</summary>
     public MmaAccumulator T0, T1, T2, T3;
@@ -47,7 +47,7 @@ public struct MmaAccumulators4
 }
 
 /// <summary>Two floats moved as one 64-bit access.</summary>
-public struct Float2
+internal struct Float2
 {
     /// <summary>Components.</summary>
     public float X, Y;
@@ -58,7 +58,7 @@ public struct Float2
 /// <c>16j..16j+15</c>), e.g. a warp's Q rows kept in registers for the whole task. Explicit fields for the reason
 /// given on <see cref="MmaAccumulators8"/>.
 /// </summary>
-public struct MmaFragmentsA8
+internal struct MmaFragmentsA8
 {
     /// <summary>Columns 16j..16j+15 for j = 0..7.</summary>
     public MmaA S0, S1, S2, S3, S4, S5, S6, S7;
