@@ -4,7 +4,7 @@ using DeFT.Bench.Reports;
 using DeFT.Bench.Setup;
 using DeFT.Core;
 using DeFT.Core.Planning;
-using DeFT.Core.Workloads;
+using DeFT.Workloads;
 using Spectre.Console;
 using Spectre.Console.Cli;
 

@@ -3,9 +3,9 @@ using DeFT.Bench.Measurement;
 using DeFT.Bench.Reports;
 using DeFT.Bench.Setup;
 using DeFT.Core;
-using DeFT.Core.Workloads;
 using DeFT.Kernels;
 using DeFT.Kernels.Device;
+using DeFT.Workloads;
 using Spectre.Console;
 using Spectre.Console.Cli;
 

@@ -1,5 +1,5 @@
-using DeFT.Core.Decoding;
-using DeFT.Core.Workloads;
+using DeFT.Workloads;
+using DeFT.Workloads.Replays;
 
 namespace DeFT.Bench.Setup;
 

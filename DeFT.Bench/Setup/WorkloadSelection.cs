@@ -1,5 +1,5 @@
 using DeFT.Core;
-using DeFT.Core.Workloads;
+using DeFT.Workloads;
 
 namespace DeFT.Bench.Setup;
 

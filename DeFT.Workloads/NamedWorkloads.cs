@@ -1,4 +1,4 @@
-namespace DeFT.Core.Workloads;
+namespace DeFT.Workloads;
 
 /// <summary>The named workloads of DESIGN.md §6, built from the real data when it is present.</summary>
 public static class NamedWorkloads

@@ -1,4 +1,4 @@
-namespace DeFT.Core.Workloads;
+namespace DeFT.Workloads;
 
 /// <summary>Finds the real tree data (<c>shared/data</c> beside the repository) without copying it in.</summary>
 public static class DataDirectory
