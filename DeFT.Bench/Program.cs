@@ -11,7 +11,8 @@ try
 {
     return app.Run(args);
 }
-catch (Exception e) when (e is ArgumentException or FormatException or CommandParseException or CommandRuntimeException or NotSupportedException or IOException or InvalidDataException or JsonException)
+catch (Exception e) when (e is ArgumentException or FormatException or CommandParseException or CommandRuntimeException or NotSupportedException
+                               or IOException or UnauthorizedAccessException or InvalidDataException or JsonException)
 {
     Console.Error.WriteLine($"error: {e.Message}");
     return 2;
