@@ -79,6 +79,7 @@ public sealed class DecodeCommand : Command<DecodeCommand.Settings>
             if (Prompt < 1) return ValidationResult.Error("--prompt must be at least 1.");
             if (Branches.Any(b => b < 1)) return ValidationResult.Error("--branches must be at least 1.");
             if (Samples < 1) return ValidationResult.Error("--samples must be at least 1.");
+            if (OutputFile.Problem("--md", MarkdownPath) is { } output) return ValidationResult.Error(output);
             return base.Validate();
         }
     }
@@ -124,10 +125,9 @@ public sealed class DecodeCommand : Command<DecodeCommand.Settings>
             });
 
         AnsiConsole.Write(ConsoleReport.Table(records));
-        if (settings.JsonPath is not null) JsonReport.Write(settings.JsonPath, records);
-        if (settings.MarkdownPath is not null) MarkdownReport.Write(settings.MarkdownPath, records);
-        int failed = records.Count(r => r.Status != "ok");
-        if (failed > 0) AnsiConsole.MarkupLineInterpolated($"[red]{failed} (replay, method) pair(s) failed the reference check on the last step.[/]");
-        return failed > 0 ? 1 : 0;
+        AnsiConsole.MarkupLine(CheckSummary.Line(records));
+        OutputFile.Write("--json", settings.JsonPath, p => JsonReport.Write(p, records));
+        OutputFile.Write("--md", settings.MarkdownPath, p => MarkdownReport.Write(p, records));
+        return records.All(r => r.Status == "ok") ? 0 : 1;
     }
 }

@@ -4,7 +4,7 @@ using DeFT.Bench.Reports;
 using DeFT.Bench.Setup;
 using DeFT.Core;
 using DeFT.Core.Planning;
-using DeFT.Core.Workloads;
+using DeFT.Workloads;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -36,12 +36,11 @@ public sealed class PlanCommand : Command<PlanCommand.Settings>
                 foreach (var heads in WorkloadSelection.Heads(settings.Heads, settings.HeadDim))
                     AnsiConsole.Write(CandidateTable(w, heads, settings.PlannerOptions with { CostModel = PlanCostModel.For(heads), Target = choice.Resolve(heads) },
                         settings.Candidates));
-        if (settings.JsonPath is not null)
+        OutputFile.Write("--json", settings.JsonPath, p =>
         {
-            if (records.Count == 1) JsonReport.Write(settings.JsonPath, records[0]);
-            else JsonReport.Write(settings.JsonPath, records);
-            AnsiConsole.MarkupLineInterpolated($"[grey]JSON written to {settings.JsonPath}[/]");
-        }
+            if (records.Count == 1) JsonReport.Write(p, records[0]);
+            else JsonReport.Write(p, records);
+        });
         return 0;
     }
 
@@ -99,33 +98,39 @@ public sealed class PlanCommand : Command<PlanCommand.Settings>
         int chosen = AdaptivePlanner.ChooseChunkTokens(layout, options).ChunkTokens;
         var shown = all.OrderBy(c => c.Estimate.TotalMicroseconds).Take(count).ToList();
         if (!shown.Any(c => c.ChunkTokens == options.BlockTokens)) shown.Add(all[0]);
-        var t = new Table().Border(TableBorder.Rounded)
+        var t = FittedTable.Create(0, "chunk", "groups", "waves", "pass µs", "partials µs", "model µs")
             .Title($"{w.Name} {heads}: Adaptive's candidate chunk lengths on {options.Target} ({all.Count} tried; * chosen, BlockTokens {options.BlockTokens} = no target)");
-        t.AddColumns("chunk", "groups", "waves", "pass µs", "partials µs", "model µs");
         foreach (var (chunk, e) in shown)
             t.AddRow($"{chunk}{(chunk == chosen ? " *" : "")}", $"{e.Groups:N0}", $"{e.Waves:F2}", $"{e.PassMicroseconds:F0}", $"{e.PartialMicroseconds:F1}", $"{e.TotalMicroseconds:F0}");
-        foreach (var c in t.Columns) c.RightAligned();
         return t;
     }
 
-    private static Table Table(PlanRecord r)
+    /// <summary>The IO model of <paramref name="r"/>: every column where <paramref name="width"/> (default: the console's) allows, else the main ones.</summary>
+    internal static Table Table(PlanRecord r, int? width = null) =>
+        FittedTable.Choose(Table(r, compact: false), () => Table(r, compact: true), width);
+
+    private static Table Table(PlanRecord r, bool compact)
     {
-        var t = new Table().Border(TableBorder.Rounded)
-            .Title($"{r.Workload}{(r.Synthetic ? " (synthetic)" : "")} — {r.Queries} queries, {r.TreeTokens:N0} tokens, Hq {r.Heads.Q} / Hkv {r.Heads.Kv} / D {r.Heads.Dim}{(r.Target is null ? "" : $"; target {r.Target} (SMs x groups per SM x rows per group)")}");
         bool model = r.Target is not null;
-        t.AddColumns("method", "KV read (MB)", "vs sequence", "partials written (MB)", "work items", "padded pairs", "GFLOP", "plan (µs)");
-        if (model) t.AddColumns("chunk", "groups", "waves", "model µs");
+        var headers = compact
+            ? new List<string> { "method", "KV MB", "vs seq", "partial MB", "items", "plan µs" }
+            : new List<string> { "method", "KV read (MB)", "vs sequence", "partials written (MB)", "work items", "padded pairs", "GFLOP", "plan (µs)" };
+        if (model) headers.AddRange(compact ? ["model µs"] : ["chunk", "groups", "waves", "model µs"]);
+        var t = FittedTable.Create(1, headers.ToArray())
+            .Title($"{r.Workload}{(r.Synthetic ? " (synthetic)" : "")} — {r.Queries} queries, {r.TreeTokens:N0} tokens, Hq {r.Heads.Q} / Hkv {r.Heads.Kv} / D {r.Heads.Dim}{(r.Target is null ? "" : $"; target {r.Target} (SMs x groups per SM x rows per group)")}");
         foreach (var m in r.Methods)
         {
             var cells = new List<string>
             {
-                Markup.Escape(m.Method), $"{m.KvBytesRead / 1e6:F2}", m.Method == "sequence" || m.KvReductionPercent is null ? "—" : $"-{m.KvReductionPercent:F1}%", $"{m.PartialBytesWritten / 1e6:F2}",
-                $"{m.WorkItems:N0}", $"{m.PaddedPairs:N0}", $"{m.Flops / 1e9:F2}", $"{m.PlanMicroseconds:F0}",
+                Markup.Escape(m.Method), $"{m.KvBytesRead / 1e6:F2}", m.Method == "sequence" || m.KvReductionPercent is null ? "—" : $"-{m.KvReductionPercent:F1}%",
+                $"{m.PartialBytesWritten / 1e6:F2}", $"{m.WorkItems:N0}",
             };
-            if (model) cells.AddRange(new[] { m.ChunkTokens is int c ? $"{c}" : "", $"{m.Groups:N0}", $"{m.Waves:F2}", $"{m.ModelMicroseconds:F0}" });
+            if (!compact) cells.AddRange([$"{m.PaddedPairs:N0}", $"{m.Flops / 1e9:F2}"]);
+            cells.Add($"{m.PlanMicroseconds:F0}");
+            if (model && !compact) cells.AddRange([m.ChunkTokens is int c ? $"{c}" : "", $"{m.Groups:N0}", $"{m.Waves:F2}"]);
+            if (model) cells.Add($"{m.ModelMicroseconds:F0}");
             t.AddRow(cells.ToArray());
         }
-        foreach (var c in t.Columns.Skip(1)) c.RightAligned();
         return t;
     }
 }

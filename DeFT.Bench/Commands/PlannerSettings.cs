@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using DeFT.Bench.Reports;
 using DeFT.Bench.Setup;
 using DeFT.Core.Planning;
 using Spectre.Console;
@@ -34,6 +35,20 @@ public class PlannerSettings : CommandSettings
     /// <summary>The planner options given (without a target: <see cref="TargetChoice"/> resolves it per head config and accelerator).</summary>
     public PlannerOptions PlannerOptions => new() { BlockTokens = BlockTokens, MaxQueriesPerItem = MaxQueries };
 
+    /// <summary>
+    /// A one-line warning when <c>--data</c> (or, without it, <c>$DEFT_DATA</c>) points at a folder that does not exist or holds
+    /// none of the real trees' files, so synthetic stand-ins replace them; null otherwise (or when neither is set).
+    /// </summary>
+    public string? DataWarning()
+    {
+        var variable = DeFT.Workloads.DataDirectory.EnvironmentVariable;
+        var (source, folder) = DataDirectory is not null ? ("--data", DataDirectory) : ("$" + variable, Environment.GetEnvironmentVariable(variable));
+        if (string.IsNullOrEmpty(folder)) return null;
+        return DeFT.Workloads.DataDirectory.Problem(folder) is { } problem
+            ? $"{source} {folder} {problem}: synthetic stand-ins replace the real trees."
+            : null;
+    }
+
     /// <summary>The <c>--target</c> given, or null for none.</summary>
     public TargetChoice? TargetChoice => TargetChoice.Parse(Target);
 
@@ -42,6 +57,9 @@ public class PlannerSettings : CommandSettings
     {
         if (BlockTokens < 1) return ValidationResult.Error("--block-tokens must be at least 1.");
         if (MaxQueries < 1) return ValidationResult.Error("--max-queries must be at least 1.");
+        if (OutputFile.Problem("--json", JsonPath) is { } json) return ValidationResult.Error(json);
+        // A warning, not an error: the command still runs, on synthetic trees, and says so in its reports.
+        if (DataWarning() is { } warning) AnsiConsole.MarkupLineInterpolated($"[yellow]warning: {warning}[/]");
         try
         {
             _ = TargetChoice;

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Reflection;
 using System.Text.RegularExpressions;
 using DeFT.Bench.Measurement;
+using DeFT.Bench.Reports;
 using DeFT.Kernels.Attention;
 using DeFT.Kernels.Elements;
 using DeFT.Kernels.Device;
@@ -23,13 +24,17 @@ public sealed class PtxCommand : Command<PtxCommand.Settings>
     public sealed class Settings : CommandSettings
     {
         [CommandOption("-o|--out <DIR>")]
-        [Description("Folder for the .ptx files. Default: ptx.")]
-        [DefaultValue("ptx")]
-        public string OutDirectory { get; init; } = "ptx";
+        [Description("Folder for the .ptx files. Default: results/ptx.")]
+        [DefaultValue("results/ptx")]
+        public string OutDirectory { get; init; } = "results/ptx";
 
         [CommandOption("--device")]
         [Description("Also load the kernels on the CUDA device and report what the driver's JIT made of them (registers, spills, occupancy).")]
         public bool Device { get; init; }
+
+        /// <inheritdoc/>
+        public override ValidationResult Validate() =>
+            OutputFile.FolderProblem("--out", OutDirectory) is { } problem ? ValidationResult.Error(problem) : base.Validate();
     }
 
     /// <inheritdoc/>
@@ -39,7 +44,6 @@ public sealed class PtxCommand : Command<PtxCommand.Settings>
         PtxIntrinsics.Register(ilgpu);
         using var backend = new PTXBackend(ilgpu, new CudaCapabilityContext(CudaArchitecture.SM_80),
             CudaArchitecture.SM_80, CudaInstructionSet.ISA_80, nvvmAPI: null);
-        Directory.CreateDirectory(settings.OutDirectory);
         var kernels = new[]
         {
             CudaCore<HeadDim64>("partial_d64"),
@@ -57,7 +61,7 @@ public sealed class PtxCommand : Command<PtxCommand.Settings>
         {
             var entry = EntryPointDescription.FromExplicitlyGroupedKernel(method);
             var compiled = (PTXCompiledKernel)backend.Compile(entry, default(KernelSpecialization));
-            File.WriteAllText(Path.Combine(settings.OutDirectory, name + ".ptx"), compiled.PTXAssembly);
+            OutputFile.Write("--out", Path.Combine(settings.OutDirectory, name + ".ptx"), p => File.WriteAllText(p, compiled.PTXAssembly));
             string ptx = compiled.PTXAssembly;
             long local = Regex.Matches(ptx, @"\.local\s+\.align\s+\d+\s+\.b8\s+\S+\[(\d+)\]").Sum(m => long.Parse(m.Groups[1].Value));
             long shared = Regex.Matches(ptx, @"\.shared\s+\.align\s+\d+\s+\.b8\s+\S+\[(\d+)\]").Sum(m => long.Parse(m.Groups[1].Value));

@@ -24,18 +24,39 @@ public sealed class ReportCommand : Command<ReportCommand.Settings>
         [CommandOption("--png <PATH>")]
         [Description("Write the chart (one file per head config when there are several).")]
         public string? ChartPath { get; init; }
+
+        /// <inheritdoc/>
+        public override ValidationResult Validate()
+        {
+            if (Directory.Exists(JsonPath)) return ValidationResult.Error($"{JsonPath} is a folder, not a file written by `run --json`.");
+            if (!File.Exists(JsonPath)) return ValidationResult.Error($"{JsonPath} does not exist (expected a file written by `run --json`).");
+            var output = OutputFile.Problem("--md", MarkdownPath) ?? OutputFile.Problem("--png", ChartPath);
+            return output is null ? base.Validate() : ValidationResult.Error(output);
+        }
     }
 
     /// <inheritdoc/>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var records = JsonReport.Read<List<RunRecord>>(settings.JsonPath)
-            ?? throw new InvalidDataException($"{settings.JsonPath} holds no run records.");
+        var records = Read(settings.JsonPath);
         AnsiConsole.Write(ConsoleReport.Table(records));
-        if (settings.MarkdownPath is not null) MarkdownReport.Write(settings.MarkdownPath, records,
-            records.FirstOrDefault()?.BandwidthGbs ?? double.NaN, records.FirstOrDefault()?.TensorTflops);
-        if (settings.ChartPath is not null)
-            foreach (var file in ChartReport.Write(settings.ChartPath, records)) AnsiConsole.MarkupLineInterpolated($"[grey]chart written to {file}[/]");
+        OutputFile.Write("--md", settings.MarkdownPath, p => MarkdownReport.Write(p, records,
+            records.FirstOrDefault()?.BandwidthGbs ?? double.NaN, records.FirstOrDefault()?.TensorTflops));
+        OutputFile.Write("--png", settings.ChartPath, p => ChartReport.Write(p, records));
         return 0;
+    }
+
+    /// <summary>The run records of <paramref name="path"/>; a file that is not a <c>run --json</c> file is a one-line error naming it.</summary>
+    private static List<RunRecord> Read(string path)
+    {
+        try
+        {
+            return JsonReport.Read<List<RunRecord>>(path) ?? throw new InvalidDataException($"{path} holds no run records.");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException(
+                $"{path} is not a file written by `run --json` (at line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}).", e);
+        }
     }
 }

@@ -3,9 +3,9 @@ using DeFT.Bench.Measurement;
 using DeFT.Bench.Reports;
 using DeFT.Bench.Setup;
 using DeFT.Core;
-using DeFT.Core.Workloads;
 using DeFT.Kernels;
 using DeFT.Kernels.Device;
+using DeFT.Workloads;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -77,6 +77,8 @@ public sealed class RunCommand : Command<RunCommand.Settings>
             if (Reps is < 1) return ValidationResult.Error("--reps must be at least 1.");
             if (Warmups is < 0) return ValidationResult.Error("--warmups must not be negative.");
             if (Samples < 1) return ValidationResult.Error("--samples must be at least 1 (queries checked against the reference).");
+            if ((OutputFile.Problem("--md", MarkdownPath) ?? OutputFile.Problem("--png", ChartPath)) is { } output)
+                return ValidationResult.Error(output);
             try
             {
                 _ = Eviction;
@@ -144,11 +146,10 @@ public sealed class RunCommand : Command<RunCommand.Settings>
             });
 
         AnsiConsole.Write(ConsoleReport.Table(records));
-        if (settings.JsonPath is not null) JsonReport.Write(settings.JsonPath, records);
-        if (settings.MarkdownPath is not null) MarkdownReport.Write(settings.MarkdownPath, records, bandwidth, tensor);
-        if (settings.ChartPath is not null) ChartReport.Write(settings.ChartPath, records);
-        int failed = records.Count(r => r.Status != "ok");
-        if (failed > 0) AnsiConsole.MarkupLineInterpolated($"[red]{failed} method(s) failed the reference check.[/]");
-        return failed > 0 ? 1 : 0;
+        AnsiConsole.MarkupLine(CheckSummary.Line(records));
+        OutputFile.Write("--json", settings.JsonPath, p => JsonReport.Write(p, records));
+        OutputFile.Write("--md", settings.MarkdownPath, p => MarkdownReport.Write(p, records, bandwidth, tensor));
+        OutputFile.Write("--png", settings.ChartPath, p => ChartReport.Write(p, records));
+        return records.All(r => r.Status == "ok") ? 0 : 1;
     }
 }

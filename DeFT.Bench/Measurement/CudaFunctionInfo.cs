@@ -10,7 +10,7 @@ namespace DeFT.Bench.Measurement;
 /// What the CUDA driver's JIT made of a kernel (the numbers <c>ptxas -v</c> prints): registers per thread, local
 /// memory per thread (spills and stack), static shared memory (the dynamic part is the launch's), and how many groups fit on one SM.
 /// </summary>
-public readonly record struct CudaFunctionInfo(int Registers, int LocalBytes, int SharedBytes, int GroupsPerSm, double LoadMs)
+internal readonly record struct CudaFunctionInfo(int Registers, int LocalBytes, int SharedBytes, int GroupsPerSm, double LoadMs)
 {
     private const int SharedSizeBytes = 1, LocalSizeBytes = 3, NumRegs = 4;
 

@@ -5,6 +5,7 @@ using DeFT.Core.Decoding;
 using DeFT.Core.Planning;
 using DeFT.Kernels;
 using DeFT.Kernels.Device;
+using DeFT.Workloads.Replays;
 using ILGPU;
 using ILGPU.Runtime;
 using Half = ILGPU.Half;

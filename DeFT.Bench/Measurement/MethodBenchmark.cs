@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using DeFT.Bench.Reports;
-using DeFT.Core;
 using DeFT.Bench.Setup;
+using DeFT.Core;
 using DeFT.Core.Planning;
-using DeFT.Core.Workloads;
 using DeFT.Kernels;
 using DeFT.Kernels.Device;
+using DeFT.Workloads;
 using ILGPU;
 using ILGPU.Runtime;
 using Half = ILGPU.Half;

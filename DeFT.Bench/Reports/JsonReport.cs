@@ -15,12 +15,7 @@ public static class JsonReport
     };
 
     /// <summary>Serialises <paramref name="value"/> to <paramref name="path"/>.</summary>
-    public static void Write<T>(string path, T value)
-    {
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
-        File.WriteAllText(path, JsonSerializer.Serialize(value, Options));
-    }
+    public static void Write<T>(string path, T value) => File.WriteAllText(path, JsonSerializer.Serialize(value, Options));
 
     /// <summary>Reads a file written by <see cref="Write{T}"/>.</summary>
     public static T? Read<T>(string path) => JsonSerializer.Deserialize<T>(File.ReadAllText(path), Options);

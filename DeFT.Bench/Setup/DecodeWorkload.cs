@@ -1,4 +1,4 @@
-using DeFT.Core.Decoding;
+using DeFT.Workloads.Replays;
 
 namespace DeFT.Bench.Setup;
 

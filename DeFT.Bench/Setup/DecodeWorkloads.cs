@@ -1,5 +1,5 @@
-using DeFT.Core.Decoding;
-using DeFT.Core.Workloads;
+using DeFT.Workloads;
+using DeFT.Workloads.Replays;
 
 namespace DeFT.Bench.Setup;
 
@@ -18,7 +18,7 @@ public static class DecodeWorkloads
     public static IReadOnlyList<int> PaperBranches { get; } = new[] { 20, 30, 50 };
 
     /// <summary>Medusa token-tree sizes of Table 4 (and of the data files).</summary>
-    public static IReadOnlyList<int> PaperTreeSizes { get; } = new[] { 32, 64, 128, 256 };
+    public static IReadOnlyList<int> PaperTreeSizes => DataDirectory.SpeculativeTreeSizes;
 
     private const int FewShotPrompt = 4000;
     private const int FewShotSteps = 400;
@@ -56,7 +56,7 @@ public static class DecodeWorkloads
 
     private static DecodeWorkload Reasoning(string name, string file, int? prompt, string? dataDirectory)
     {
-        var path = dataDirectory is null ? null : Path.Combine(dataDirectory, "reasoning", file);
+        var path = dataDirectory is null ? null : DataDirectory.ReasoningFile(dataDirectory, file);
         if (path is null || !File.Exists(path))
         {
             var stand = new ReasoningReplay(SyntheticTemplate(), prompt);
@@ -75,7 +75,7 @@ public static class DecodeWorkloads
 
     private static DecodeWorkload Speculative(string name, int size, int prompt, string? dataDirectory)
     {
-        var path = dataDirectory is null ? null : Path.Combine(dataDirectory, "speculative", $"APPS_tree_size{size}.json");
+        var path = dataDirectory is null ? null : DataDirectory.SpeculativeFile(dataDirectory, size);
         if (path is not null && File.Exists(path))
         {
             var choices = MedusaTree.Load(path);

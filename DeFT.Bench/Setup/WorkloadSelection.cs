@@ -1,5 +1,5 @@
 using DeFT.Core;
-using DeFT.Core.Workloads;
+using DeFT.Workloads;
 
 namespace DeFT.Bench.Setup;
 
@@ -29,7 +29,7 @@ public static class WorkloadSelection
         {
             var parts = s.Split(':');
             if (parts.Length != 2 || !int.TryParse(parts[0], out int hq) || !int.TryParse(parts[1], out int hkv))
-                throw new FormatException($"Head config '{s}' must look like 32:8 (query heads : KV heads).");
+                throw new FormatException($"--heads {s} must look like 32:8 (query heads : KV heads).");
             list.Add(new HeadConfig(hq, hkv, headDim));
         }
         if (list.Count == 0) list.Add(new HeadConfig(32, 8, headDim));

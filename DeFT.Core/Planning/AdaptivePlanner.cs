@@ -25,7 +25,7 @@ namespace DeFT.Core.Planning;
 /// The chunk count is thus a per-node choice (⌈length / L⌉ for the one L chosen per tree); see docs/DESIGN-NOTES.md
 /// for the model and worked examples.
 /// </summary>
-public static class AdaptivePlanner
+internal static class AdaptivePlanner
 {
     /// <summary>Most chunks of the longest node the search tries as candidate chunk lengths (besides the geometric ladder).</summary>
     internal const int MaxChunksOfLongest = 64;
@@ -307,4 +307,4 @@ public static class AdaptivePlanner
 /// <param name="ChunkTokens">Nodes longer than this are cut into ⌈length / ChunkTokens⌉ equal chunks.</param>
 /// <param name="Chosen">Modelled time of that cut.</param>
 /// <param name="Baseline">Modelled time of the cut of <see cref="PlannerOptions.BlockTokens"/> (the plan without a target).</param>
-public sealed record AdaptiveChoice(int ChunkTokens, PlanTimeEstimate Chosen, PlanTimeEstimate Baseline);
+internal sealed record AdaptiveChoice(int ChunkTokens, PlanTimeEstimate Chosen, PlanTimeEstimate Baseline);

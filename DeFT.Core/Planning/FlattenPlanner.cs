@@ -5,7 +5,7 @@ namespace DeFT.Core.Planning;
 /// <see cref="PlannerOptions.BlockTokens"/> tokens, all of (nearly) equal size, so big nodes are split
 /// and small nodes are packed together. Each block is grouped with every query that sees one of its tokens.
 /// </summary>
-public static class FlattenPlanner
+internal static class FlattenPlanner
 {
     /// <summary>Plans <paramref name="layout"/>.</summary>
     public static AttentionPlan Plan(TreeLayout layout, PlannerOptions options)

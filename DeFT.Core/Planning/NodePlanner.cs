@@ -4,7 +4,7 @@ namespace DeFT.Core.Planning;
 /// DeFT-Node: one group per tree node (its visible tokens), a node longer than
 /// <see cref="PlannerOptions.BlockTokens"/> cut into chunks of that size.
 /// </summary>
-public static class NodePlanner
+internal static class NodePlanner
 {
     /// <summary>Plans <paramref name="layout"/>.</summary>
     public static AttentionPlan Plan(TreeLayout layout, PlannerOptions options)

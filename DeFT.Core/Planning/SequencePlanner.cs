@@ -5,7 +5,7 @@ namespace DeFT.Core.Planning;
 /// chunks of <see cref="PlannerOptions.BlockTokens"/> tokens; a shared prefix is read once per query.
 /// The plan's token list is the concatenation of all paths, each token visible to its one query.
 /// </summary>
-public static class SequencePlanner
+internal static class SequencePlanner
 {
     /// <summary>Plans <paramref name="layout"/>.</summary>
     public static AttentionPlan Plan(TreeLayout layout, PlannerOptions options)

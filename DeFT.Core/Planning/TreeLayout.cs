@@ -8,7 +8,7 @@ namespace DeFT.Core.Planning;
 /// that see any given token form one contiguous range. The visible tokens are flattened in
 /// pre-order, each with that range as its exact mask; tokens no query sees are dropped.
 /// </summary>
-public sealed class TreeLayout
+internal sealed class TreeLayout
 {
     private readonly DecodingTree tree;
     private readonly TreeQuery[] queries;

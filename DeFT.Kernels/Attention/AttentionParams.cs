@@ -7,7 +7,7 @@ namespace DeFT.Kernels.Attention;
 /// Everything the partial-attention and merge kernels read and write for one layer (one struct: loaders take few
 /// parameters). Q, K, V and the output are raw 16-bit elements; the kernels' element type (fp16 or bf16) reads them.
 /// </summary>
-public struct AttentionParams
+internal struct AttentionParams
 {
     /// <summary>Queries <c>[queries, Hq, D]</c>, indexed by the caller's query order.</summary>
     public ArrayView<ushort> Q;

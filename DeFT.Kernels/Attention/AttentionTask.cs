@@ -6,4 +6,4 @@ namespace DeFT.Kernels.Attention;
 /// <paramref name="RowBegin"/>, where the item's rows are its (query, query head of the
 /// KV head) pairs, query-major. Tasks of one item run side by side and share its KV through L2.
 /// </summary>
-public readonly record struct AttentionTask(int Item, int RowBegin);
+internal readonly record struct AttentionTask(int Item, int RowBegin);

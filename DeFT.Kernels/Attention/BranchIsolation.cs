@@ -11,7 +11,7 @@ namespace DeFT.Kernels.Attention;
 /// non-finite value), while rows that do not see it are untouched. Tiles every row sees skip all of this: there,
 /// non-finite values flow into every row, as in the exact result.
 /// </summary>
-public static class BranchIsolation
+internal static class BranchIsolation
 {
     /// <summary>
     /// Zeroes the non-finite fp16 values of the V tile at word <paramref name="vWord"/> (<paramref name="tokens"/> rows

@@ -14,7 +14,7 @@ namespace DeFT.Kernels.Attention;
 /// <c>2l + 64i</c>, <c>2l + 64i + 1</c> (i &lt; D/64, rounded up: D = 96 leaves lanes 16..31 one pair short), one 64-dim
 /// pass over the partials each. No shared memory.</para>
 /// </summary>
-public static class MergeKernel
+internal static class MergeKernel
 {
     /// <summary>Threads per group.</summary>
     public const int GroupSize = 128;

@@ -33,7 +33,7 @@ namespace DeFT.Kernels.Attention;
 /// log2 LSE for <see cref="MergeKernel"/>. Rows that see no token of the item write nothing.
 /// </para>
 /// </summary>
-public static class PartialAttentionKernel
+internal static class PartialAttentionKernel
 {
     /// <summary>Threads per group.</summary>
     public const int GroupSize = 128;

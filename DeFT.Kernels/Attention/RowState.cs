@@ -5,7 +5,7 @@ namespace DeFT.Kernels.Attention;
 /// this lane's share of the running sum, and this lane's (up to 4) output dims. A plain struct of scalars,
 /// so ILGPU keeps it in registers.
 /// </summary>
-public struct RowState
+internal struct RowState
 {
     /// <summary>Ordered query position of the row, or -1 when the slot holds no row.</summary>
     public int Position;

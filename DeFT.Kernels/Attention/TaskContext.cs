@@ -9,7 +9,7 @@ namespace DeFT.Kernels.Attention;
 /// (group index <c>task·Hkv + kvHead</c>) and which of the item's rows are the task's. Rows are (query, query head
 /// of the KV head) pairs, query-major.
 /// </summary>
-public struct TaskContext
+internal struct TaskContext
 {
     /// <summary>The work item.</summary>
     public WorkItem Item;

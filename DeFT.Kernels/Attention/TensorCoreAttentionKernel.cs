@@ -38,7 +38,7 @@ namespace DeFT.Kernels.Attention;
 /// the rows that see its token.
 /// </para>
 /// </summary>
-public static class TensorCoreAttentionKernel
+internal static class TensorCoreAttentionKernel
 {
     /// <summary>The kernel, specialised for tile shape <typeparamref name="TShape"/> and element type <typeparamref name="TElement"/>.</summary>
     internal static void Kernel<TShape, TElement>(AttentionParams p) where TShape : struct, ITensorCoreShape where TElement : struct, IElement

@@ -8,7 +8,7 @@ namespace DeFT.Kernels.Attention;
 /// (rows per task, group size, strides, shared-memory offsets and size) and checks the invariants the fragment
 /// code relies on.
 /// </summary>
-public interface ITensorCoreShape : IHeadDim
+internal interface ITensorCoreShape : IHeadDim
 {
     /// <summary>KV tokens per pipeline stage (the S tile is 16 rows × this per warp).</summary>
     int TileTokens { get; }
@@ -24,7 +24,7 @@ public interface ITensorCoreShape : IHeadDim
 }
 
 /// <summary>The shape the library runs: 32-token stages, 4 warps of 16 rows (64 rows per task), head dimension <typeparamref name="TDim"/>.</summary>
-public readonly struct TensorCoreShape<TDim> : ITensorCoreShape where TDim : struct, IHeadDim
+internal readonly struct TensorCoreShape<TDim> : ITensorCoreShape where TDim : struct, IHeadDim
 {
     /// <inheritdoc/>
     public int Value => default(TDim).Value;
@@ -51,7 +51,7 @@ public readonly struct TensorCoreShape<TDim> : ITensorCoreShape where TDim : str
 /// threads and registers, so six groups (six tiles of K and V in flight) fit on an SM where the four-warp shape fits
 /// three: the loads, not the arithmetic, are what such plans wait for.
 /// </summary>
-public readonly struct StreamingTensorCoreShape<TDim> : ITensorCoreShape where TDim : struct, IHeadDim
+internal readonly struct StreamingTensorCoreShape<TDim> : ITensorCoreShape where TDim : struct, IHeadDim
 {
     /// <inheritdoc/>
     public int Value => default(TDim).Value;
@@ -77,7 +77,7 @@ public readonly struct StreamingTensorCoreShape<TDim> : ITensorCoreShape where T
 /// D/2 + 4 words: the 16-byte pad puts the 8 rows an <c>ldmatrix</c> phase reads on distinct banks. The task's Q rows
 /// are staged once, with the same row stride, in stage 1's space before the pipeline reaches it.
 /// </summary>
-public static class TensorCoreLayout
+internal static class TensorCoreLayout
 {
     /// <summary>Pipeline stages (double buffering: one computed while the next one's copies fly).</summary>
     public const int Stages = 2;

@@ -18,7 +18,7 @@ namespace DeFT.Kernels.Device;
 /// the compiled kernel needs two internal members of ILGPU (<c>CompiledKernel.EntryPoint</c> and the
 /// <c>PTXCompiledKernel</c> constructor), reached by reflection; if a future ILGPU renames them this throws at load.
 /// </summary>
-public static class LaunchBounds
+internal static class LaunchBounds
 {
     /// <summary>
     /// <paramref name="method"/> (an explicitly grouped kernel) loaded on <paramref name="cuda"/> with launch bounds of

@@ -13,7 +13,7 @@ namespace DeFT.Kernels.Primitives;
 /// <see cref="PtxIntrinsics"/>; on the CPU accelerator each copy is an ordinary load and store, done at once, so
 /// kernels run the same code with the same shared-memory layout there.
 /// </summary>
-public static class CpAsync
+internal static class CpAsync
 {
     /// <summary>
     /// Copies 16 bytes, element <paramref name="index"/> of <paramref name="source"/> (whose element 0 is at device

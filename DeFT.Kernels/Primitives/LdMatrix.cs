@@ -5,7 +5,7 @@ using ILGPU.Runtime;
 namespace DeFT.Kernels.Primitives;
 
 /// <summary>Four 32-bit registers, as <c>ldmatrix.x4</c> returns them: <see cref="R0"/>..<see cref="R3"/> from matrices 0..3.</summary>
-public struct Registers4
+internal struct Registers4
 {
     /// <summary>From matrix 0, 1, 2, 3.</summary>
     public uint R0, R1, R2, R3;
@@ -22,7 +22,7 @@ public struct Registers4
 /// tested there. (The branch is on the accelerator type: the emulation needs the view, which an intrinsic cannot take.)
 /// </para>
 /// </summary>
-public static class LdMatrix
+internal static class LdMatrix
 {
     /// <summary>Four matrices, row by row; <paramref name="word"/> is this lane's row (16-byte aligned).</summary>
     public static Registers4 X4(SharedWindow shared, int word)

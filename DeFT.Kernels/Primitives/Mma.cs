@@ -11,7 +11,7 @@ namespace DeFT.Kernels.Primitives;
 /// g = l/4 and t = l%4: <see cref="C0"/>, <see cref="C1"/> are (row g, columns 2t, 2t+1) and
 /// <see cref="C2"/>, <see cref="C3"/> are (row g+8, columns 2t, 2t+1).
 /// </summary>
-public struct MmaAccumulator
+internal struct MmaAccumulator
 {
     /// <summary>Row g, column 2t.</summary>
     public float C0;
@@ -47,7 +47,7 @@ public struct MmaAccumulator
 /// <see cref="A1"/> = (row g+8, same columns), <see cref="A2"/> = (row g, columns 2t+8, 2t+9),
 /// <see cref="A3"/> = (row g+8, columns 2t+8, 2t+9).
 /// </summary>
-public struct MmaA
+internal struct MmaA
 {
     /// <summary>Row g, columns 2t, 2t+1.</summary>
     public uint A0;
@@ -64,7 +64,7 @@ public struct MmaA
 /// (rows k = 2t, 2t+1; column n = g), <see cref="B1"/> = (rows 2t+8, 2t+9; column g); the lower k in the lower
 /// 16 bits. Eight bytes, so a shared-memory layout that keeps the two words adjacent loads it with one 64-bit load.
 /// </summary>
-public struct MmaB
+internal struct MmaB
 {
     /// <summary>Rows 2t, 2t+1 of column g.</summary>
     public uint B0;
@@ -77,7 +77,7 @@ public struct MmaB
 /// accumulation). All 32 lanes of the warp must call it together (it is a warp-synchronous instruction). Kernels reach
 /// these through their element type (<see cref="IElement"/>).
 /// </summary>
-public static class Mma
+internal static class Mma
 {
     /// <summary>
     /// Packs two floats into an fp16 pair (round to nearest), <paramref name="low"/> in the lower 16 bits: on CUDA one

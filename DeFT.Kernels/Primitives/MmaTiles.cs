@@ -7,7 +7,7 @@ namespace DeFT.Kernels.Primitives;
 /// <c>Tj</c> covering columns <c>8j..8j+7</c>. Explicit fields rather than an array: ILGPU does not unroll loops, so an
 /// indexed per-lane array would live in local memory; fields accessed by name stay in registers.
 /// </summary>
-public struct MmaAccumulators4
+internal struct MmaAccumulators4
 {
     /// <summary>Columns 8j..8j+7 for j = 0..3.</summary>
     public MmaAccumulator T0, T1, T2, T3;
@@ -33,7 +33,7 @@ public struct MmaAccumulators4
 }
 
 /// <summary>Two floats moved as one 64-bit access.</summary>
-public struct Float2
+internal struct Float2
 {
     /// <summary>Components.</summary>
     public float X, Y;

@@ -16,7 +16,7 @@ namespace DeFT.Kernels.Primitives;
 /// an H200). Here each primitive is a public method whose C# body is its CPU-accelerator emulation; on CUDA, ILGPU
 /// calls the matching generator below instead. This file holds the one PTX string of each instruction.
 /// </summary>
-public static class PtxIntrinsics
+internal static class PtxIntrinsics
 {
     private const string MmaInstruction = "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32";
     private const string MmaBf16Instruction = "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32";

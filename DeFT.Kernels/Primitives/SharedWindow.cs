@@ -9,7 +9,7 @@ namespace DeFT.Kernels.Primitives;
 /// space (the operand of <c>cp.async</c> and <c>ldmatrix</c> in PTX). Kernels place their tiles at word offsets,
 /// so one offset names the same bytes on both paths.
 /// </summary>
-public struct SharedWindow
+internal struct SharedWindow
 {
     /// <summary>The words of the window.</summary>
     public ArrayView<uint> Words;

@@ -5,7 +5,7 @@ namespace DeFT.Kernels.Primitives;
 /// <c>ArrayView.Cast&lt;Vec16&gt;()</c> becomes one 128-bit <c>ld.global.v4</c>.
 /// Holds 8 fp16 values, or 4 fp32 values.
 /// </summary>
-public struct Vec16
+internal struct Vec16
 {
     /// <summary>Words 0..3.</summary>
     public int X, Y, Z, W;

@@ -4,7 +4,7 @@ using ILGPU.Algorithms;
 namespace DeFT.Kernels.Primitives;
 
 /// <summary>Butterfly reductions over the 32 lanes of a warp; every lane gets the result. All lanes must call.</summary>
-public static class WarpReduce
+internal static class WarpReduce
 {
     /// <summary>Maximum over the warp.</summary>
     public static float Max(float value)

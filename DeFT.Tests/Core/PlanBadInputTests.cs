@@ -125,7 +125,7 @@ public class DirectPlannerBadInputTests
     [MemberData(nameof(PlannersAndBadOptions))]
     public void Direct_planner_calls_reject_bad_options(string planner, int blockTokens, int maxQueries)
     {
-        var w = DeFT.Core.Workloads.TreeSpec.Build("1,3_5,4");
+        var w = DeFT.Workloads.TreeSpec.Build("1,3_5,4");
         var layout = new TreeLayout(w.Tree, w.Queries);
         var options = new PlannerOptions { BlockTokens = blockTokens, MaxQueriesPerItem = maxQueries };
         Func<AttentionPlan> plan = planner switch

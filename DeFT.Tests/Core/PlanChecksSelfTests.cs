@@ -1,7 +1,7 @@
 using DeFT.Core.Planning;
 using DeFT.Core.Trees;
-using DeFT.Core.Workloads;
 using DeFT.Tests.Support;
+using DeFT.Workloads;
 using Xunit.Sdk;
 
 namespace DeFT.Tests.Core;

@@ -2,8 +2,8 @@ using DeFT.Core;
 using DeFT.Core.Planning;
 using DeFT.Core.Reference;
 using DeFT.Core.Trees;
-using DeFT.Core.Workloads;
 using DeFT.Tests.Support;
+using DeFT.Workloads;
 
 namespace DeFT.Tests.Core;
 

@@ -1,7 +1,7 @@
 using DeFT.Core;
 using DeFT.Core.Planning;
 using DeFT.Core.Trees;
-using DeFT.Core.Workloads;
+using DeFT.Workloads;
 
 namespace DeFT.Tests.Core;
 

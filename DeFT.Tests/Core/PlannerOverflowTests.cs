@@ -1,6 +1,6 @@
 using DeFT.Core.Planning;
-using DeFT.Core.Workloads;
 using DeFT.Tests.Support;
+using DeFT.Workloads;
 
 namespace DeFT.Tests.Core;
 

@@ -68,7 +68,7 @@ public class PlannerPropertyTests
     [InlineData(PlanMethod.Sequence)]
     public void Planning_is_deterministic(PlanMethod method)
     {
-        var (tree, queries, _) = new DeFT.Core.Workloads.RandomTreeBuilder { Nodes = 40, Roots = 2 }.Build(7);
+        var (tree, queries, _) = new DeFT.Workloads.RandomTreeBuilder { Nodes = 40, Roots = 2 }.Build(7);
         var options = new PlannerOptions { BlockTokens = 7, MaxQueriesPerItem = 3 };
         TreePlanner.Plan(tree, queries, method, options).ContentEquals(TreePlanner.Plan(tree, queries, method, options)).Should().BeTrue();
     }
@@ -78,7 +78,7 @@ public class PlannerPropertyTests
     {
         PlannerOptions.Default.BlockTokens.Should().Be(256);
         PlannerOptions.Default.MaxQueriesPerItem.Should().Be(64);
-        var (tree, queries, _) = new DeFT.Core.Workloads.RandomTreeBuilder().Build(3);
+        var (tree, queries, _) = new DeFT.Workloads.RandomTreeBuilder().Build(3);
         var plan = TreePlanner.Plan(tree, queries);
         plan.Method.Should().Be(PlanMethod.Flatten);
         plan.ContentEquals(TreePlanner.Plan(tree, queries, PlanMethod.Flatten, new PlannerOptions())).Should().BeTrue();

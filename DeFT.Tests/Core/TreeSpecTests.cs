@@ -1,5 +1,5 @@
 using DeFT.Core.Trees;
-using DeFT.Core.Workloads;
+using DeFT.Workloads;
 
 namespace DeFT.Tests.Core;
 

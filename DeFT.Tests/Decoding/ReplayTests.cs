@@ -1,7 +1,8 @@
 using DeFT.Core.Decoding;
 using DeFT.Core.Trees;
-using DeFT.Core.Workloads;
 using DeFT.Tests.Support;
+using DeFT.Workloads;
+using DeFT.Workloads.Replays;
 
 namespace DeFT.Tests.Decoding;
 

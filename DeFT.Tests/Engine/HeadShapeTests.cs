@@ -1,7 +1,7 @@
 using DeFT.Core;
 using DeFT.Core.Planning;
 using DeFT.Core.Reference;
-using DeFT.Core.Workloads;
+using DeFT.Workloads;
 using DeFT.Kernels;
 using DeFT.Tests.Kernels;
 

@@ -3,7 +3,7 @@ using DeFT.Core;
 using DeFT.Core.Planning;
 using DeFT.Core.Reference;
 using DeFT.Core.Trees;
-using DeFT.Core.Workloads;
+using DeFT.Workloads;
 using Xunit.Abstractions;
 using Xunit.Sdk;
 

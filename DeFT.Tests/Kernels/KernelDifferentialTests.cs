@@ -1,8 +1,8 @@
 using DeFT.Core;
 using DeFT.Core.Planning;
 using DeFT.Core.Reference;
-using DeFT.Core.Workloads;
 using DeFT.Kernels;
+using DeFT.Workloads;
 
 namespace DeFT.Tests.Kernels;
 

@@ -1,6 +1,6 @@
 using DeFT.Core;
 using DeFT.Core.Planning;
-using DeFT.Core.Workloads;
+using DeFT.Workloads;
 using Xunit.Abstractions;
 
 namespace DeFT.Tests.Kernels;

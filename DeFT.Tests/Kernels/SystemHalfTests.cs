@@ -1,9 +1,9 @@
 using DeFT.Core;
 using DeFT.Core.Planning;
 using DeFT.Core.Reference;
-using DeFT.Core.Workloads;
 using DeFT.Kernels;
 using DeFT.Kernels.Device;
+using DeFT.Workloads;
 using ILGPU.Runtime;
 
 namespace DeFT.Tests.Kernels;

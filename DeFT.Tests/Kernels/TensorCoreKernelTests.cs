@@ -1,12 +1,12 @@
+using DeFT.Bench.Measurement;
 using DeFT.Core;
 using DeFT.Core.Planning;
 using DeFT.Core.Reference;
 using DeFT.Core.Trees;
-using DeFT.Core.Workloads;
-using DeFT.Bench.Measurement;
 using DeFT.Kernels;
 using DeFT.Kernels.Primitives;
 using DeFT.Tests.Support;
+using DeFT.Workloads;
 
 namespace DeFT.Tests.Kernels;
 

@@ -1,4 +1,4 @@
-using DeFT.Core.Workloads;
+using DeFT.Workloads;
 
 namespace DeFT.Tests.Support;
 

@@ -1,6 +1,6 @@
 using DeFT.Core.Trees;
 
-namespace DeFT.Core.Workloads;
+namespace DeFT.Workloads;
 
 /// <summary>A named decoding tree with its queries.</summary>
 /// <param name="Name">Name used in reports (DESIGN.md §6).</param>

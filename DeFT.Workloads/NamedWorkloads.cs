@@ -1,4 +1,4 @@
-namespace DeFT.Core.Workloads;
+namespace DeFT.Workloads;
 
 /// <summary>The named workloads of DESIGN.md §6, built from the real data when it is present.</summary>
 public static class NamedWorkloads
@@ -47,7 +47,7 @@ public static class NamedWorkloads
 
     private static Workload Speculative(string name, int prompt, int size, string? dataDirectory)
     {
-        var file = dataDirectory is null ? null : Path.Combine(dataDirectory, "speculative", $"APPS_tree_size{size}.json");
+        var file = dataDirectory is null ? null : DataDirectory.SpeculativeFile(dataDirectory, size);
         if (file is not null && File.Exists(file))
             return MedusaTree.Workload(name, prompt, MedusaTree.Load(file).Paths, Path.GetFileName(file));
         return MedusaTree.Workload(name, prompt, MedusaTree.SyntheticPaths(MedusaWidths[size]), "synthetic, same per-depth widths", synthetic: true);
@@ -55,7 +55,7 @@ public static class NamedWorkloads
 
     private static Workload Reasoning(string name, string fileName, string? dataDirectory)
     {
-        var file = dataDirectory is null ? null : Path.Combine(dataDirectory, "reasoning", fileName);
+        var file = dataDirectory is null ? null : DataDirectory.ReasoningFile(dataDirectory, fileName);
         if (file is null || !File.Exists(file))
         {
             var stand = TreeSpec.Build("1,10_1100,500", name);

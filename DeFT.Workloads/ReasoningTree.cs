@@ -1,7 +1,7 @@
 using System.Text.Json;
 using DeFT.Core.Trees;
 
-namespace DeFT.Core.Workloads;
+namespace DeFT.Workloads;
 
 /// <summary>
 /// Tree-of-Thoughts templates (<c>../shared/data/reasoning/*.json</c>): each node grows one token per

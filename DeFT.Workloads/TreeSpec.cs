@@ -1,7 +1,7 @@
 using System.Globalization;
 using DeFT.Core.Trees;
 
-namespace DeFT.Core.Workloads;
+namespace DeFT.Workloads;
 
 /// <summary>
 /// Tree-string specs such as <c>"1,4,16_1024,256,32"</c>: level l has n_l nodes of c_l tokens each; node j

@@ -1,4 +1,6 @@
-namespace DeFT.Core.Decoding;
+using DeFT.Core.Decoding;
+
+namespace DeFT.Workloads.Replays;
 
 /// <summary>
 /// A decode loop that can be replayed on a <see cref="DecodeSession"/>: the tree changes an inference engine

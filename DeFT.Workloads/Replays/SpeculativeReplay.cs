@@ -1,6 +1,6 @@
-using DeFT.Core.Workloads;
+using DeFT.Core.Decoding;
 
-namespace DeFT.Core.Decoding;
+namespace DeFT.Workloads.Replays;
 
 /// <summary>
 /// Speculative decoding with a Medusa token tree (the paper's third workload): each step puts a fresh token

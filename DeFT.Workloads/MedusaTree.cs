@@ -1,7 +1,7 @@
 using System.Text.Json;
 using DeFT.Core.Trees;
 
-namespace DeFT.Core.Workloads;
+namespace DeFT.Workloads;
 
 /// <summary>
 /// Speculative-decoding token trees from Medusa "choices" lists (<c>../shared/data/speculative/*.json</c>):

@@ -1,6 +1,6 @@
-using DeFT.Core.Workloads;
+using DeFT.Core.Decoding;
 
-namespace DeFT.Core.Decoding;
+namespace DeFT.Workloads.Replays;
 
 /// <summary>
 /// Multi-step reasoning (Tree-of-Thoughts, the paper's second workload) replayed from a recorded template,

@@ -1,4 +1,4 @@
-namespace DeFT.Core.Workloads;
+namespace DeFT.Workloads;
 
 /// <summary>Hands out consecutive KV-cache slot ids to builders.</summary>
 internal sealed class SlotCounter

@@ -1,4 +1,6 @@
-namespace DeFT.Core.Decoding;
+using DeFT.Core.Decoding;
+
+namespace DeFT.Workloads.Replays;
 
 /// <summary>
 /// Few-shot prompting (the paper's first workload): one prompt, <see cref="Branches"/> continuations of it

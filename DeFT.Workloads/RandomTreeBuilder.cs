@@ -1,6 +1,6 @@
 using DeFT.Core.Trees;
 
-namespace DeFT.Core.Workloads;
+namespace DeFT.Workloads;
 
 /// <summary>Random forests for tests: shapes, token counts, zero-length nodes, scattered slots and mixed queries.</summary>
 public sealed record RandomTreeBuilder
