@@ -9,7 +9,8 @@ namespace DeFT.Tests.Planning;
 
 /// <summary>
 /// The device planner builds, element for element, the plan the host builds and uploads (DESIGN.md §5's trees, random
-/// trees and forests, both device methods, several options), on the CPU accelerator.
+/// trees and forests, both device methods, several options), on the CPU accelerator. Trees are joined into forests
+/// (<see cref="Forests"/>) to keep the number of plans, and kernel launches, small.
 /// </summary>
 [Collection(CpuAcceleratorCollection.Name)]
 public sealed class DevicePlannerEqualityTests(CpuAcceleratorFixture fixture)
@@ -32,30 +33,25 @@ public sealed class DevicePlannerEqualityTests(CpuAcceleratorFixture fixture)
     public void Random_trees_and_forests_plan_the_same_on_the_device(PlanMethod method, int blockTokens, int maxQueries)
     {
         var options = new PlannerOptions { BlockTokens = blockTokens, MaxQueriesPerItem = maxQueries };
-        var seeds = blockTokens == 1 ? RandomTrees.Seeds.Take(1) : RandomTrees.Seeds.Take(3);
-        foreach (var (shape, builder) in RandomTrees.Shapes)
-            foreach (int seed in seeds)
-            {
-                var (tree, queries, _) = builder.Build(seed);
-                AssertSame(tree, queries, method, options, $"{method} {options} {shape} seed {seed}");
-            }
+        var seeds = blockTokens == 1 ? RandomTrees.Seeds.Take(2) : RandomTrees.Seeds;
+        var (tree, queries) = Forests.Join(RandomTrees.Shapes.SelectMany(shape => seeds.Select(seed =>
+        {
+            var (t, q, _) = shape.Builder.Build(seed);
+            return (t, q);
+        })));
+        AssertSame(tree, queries, method, options, $"{method} {options}, every random shape, seeds {string.Join(",", seeds)}");
     }
 
-    public static TheoryData<string, PlanMethod> EdgeCases()
-    {
-        var data = new TheoryData<string, PlanMethod>();
-        foreach (string name in EdgeCaseTrees.Names)
-            foreach (var m in Methods)
-                data.Add(name, m);
-        return data;
-    }
-
+    /// <summary>The single query alone (the whole plan is one sequence), the others joined in a forest.</summary>
     [Theory]
-    [MemberData(nameof(EdgeCases))]
-    public void Edge_cases_plan_the_same_on_the_device(string name, PlanMethod method)
+    [InlineData(PlanMethod.Flatten)]
+    [InlineData(PlanMethod.Node)]
+    public void Edge_cases_plan_the_same_on_the_device(PlanMethod method)
     {
-        var (tree, queries) = EdgeCaseTrees.Build(name);
-        AssertSame(tree, queries, method, PlannerOptions.Default, $"{name} {method}");
+        var (single, singleQueries) = EdgeCaseTrees.Build("single-query");
+        AssertSame(single, singleQueries, method, PlannerOptions.Default, $"single-query {method}");
+        var (tree, queries) = Forests.Join(EdgeCaseTrees.Names.Where(n => n != "single-query").Select(EdgeCaseTrees.Build));
+        AssertSame(tree, queries, method, PlannerOptions.Default, $"every other edge case of DESIGN.md §5 in one forest, {method}");
     }
 
     [Fact]
