@@ -25,12 +25,12 @@ public static class ConsoleReport
     public static Table Table(IEnumerable<DecodeRecord> records)
     {
         var t = new Table().Border(TableBorder.Rounded);
-        t.AddColumns("workload", "steps", "method", "attention s", "plan s", "upload s", "launch s", "vs seq", "KV read GB", "max err", "check");
+        t.AddColumns("workload", "steps", "method", "attention s", "plan s", "upload s", "launch s", "plan / upload / attention ms per step", "vs seq", "KV read GB", "max err", "check");
         foreach (var r in records)
             t.AddRow(Markup.Escape(r.Workload) + (r.Synthetic ? " (synthetic)" : ""), $"{r.Steps}", r.Method, $"{r.AttentionSeconds:F3}", $"{r.PlanSeconds:F3}",
-                $"{r.UploadSeconds:F3}", $"{r.LaunchSeconds:F3}", r.SpeedupVsSequence is double s ? $"{s:F2}×" : "",
-                $"{r.KvReadGB:F1}", $"{r.MaxAbsError:E1}", r.Status == "ok" ? "ok" : "[red]failed[/]");
-        foreach (var c in t.Columns.Skip(3).Take(7)) c.RightAligned();
+                $"{r.UploadSeconds:F3}", $"{r.LaunchSeconds:F3}", $"{r.PlanMsPerStep:F3} / {r.UploadMsPerStep:F3} / {r.AttentionMsPerStep:F3}",
+                r.SpeedupVsSequence is double s ? $"{s:F2}×" : "", $"{r.KvReadGB:F1}", $"{r.MaxAbsError:E1}", r.Status == "ok" ? "ok" : "[red]failed[/]");
+        foreach (var c in t.Columns.Skip(3).Take(8)) c.RightAligned();
         t.Columns[1].RightAligned();
         return t;
     }
