@@ -24,7 +24,7 @@ public sealed class DevicePlanner : IDisposable
     private readonly DeviceTree mirror;
     private readonly PlanScratch scratch;
     private readonly DeviceScan scan;
-    private readonly Action<AcceleratorStream, Index1D, PlanViews> siblingOrder, childLinks, linkEdges, positions;
+    private readonly Action<AcceleratorStream, Index1D, PlanViews> compactLive, siblingOrder, childLinks, linkEdges, positions;
     private readonly Action<AcceleratorStream, Index1D, PlanViews> queryOrder, ownRanges, keepCounts, flatTokens;
     private readonly Action<AcceleratorStream, Index1D, PlanViews> flattenGroups, nodeGroupCounts, nodeGroupBegins, groupBounds, candidates, summarize;
     private readonly Action<AcceleratorStream, Index1D, PlanViews> items, tasks, partialCounts, partialFill;
@@ -41,8 +41,8 @@ public sealed class DevicePlanner : IDisposable
         DeviceChecks.Live(a);
         Attention = attention;
         Action<AcceleratorStream, Index1D, PlanViews> Load(Action<Index1D, PlanViews> kernel) => a.LoadAutoGroupedKernel(kernel);
-        (siblingOrder, childLinks, linkEdges, positions) =
-            (Load(TourKernels.SiblingOrder), Load(TourKernels.ChildLinks), Load(TourKernels.LinkEdges), Load(TourKernels.Positions));
+        (compactLive, siblingOrder, childLinks, linkEdges, positions) =
+            (Load(TourKernels.CompactLive), Load(TourKernels.SiblingOrder), Load(TourKernels.ChildLinks), Load(TourKernels.LinkEdges), Load(TourKernels.Positions));
         jump = a.LoadAutoGroupedKernel<Index1D, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<int>>(TourKernels.Jump);
         (queryOrder, ownRanges, keepCounts, flatTokens) =
             (Load(LayoutKernels.QueryOrder), Load(LayoutKernels.OwnRanges), Load(LayoutKernels.KeepCounts), Load(LayoutKernels.FlatTokens));
@@ -117,7 +117,7 @@ public sealed class DevicePlanner : IDisposable
             throw new NotSupportedException($"The tree ({tree.TokenCount} tokens, {nodeBound} node ids) and {q} queries need more than 32-bit " +
                 $"indices to bound the device plan ({candidateBound} candidate items); plan it on the host.");
         scratch.Reserve(nodeBound, live, q, (int)groupBound, (int)candidateBound);
-        scan.Reserve((int)Math.Max(Math.Max(live, q), candidateBound) + 1);
+        scan.Reserve((int)Math.Max(Math.Max(nodeBound, q), candidateBound) + 1);
         target.TokenSlots.EnsureLength(tokenBound);
         target.TokenVisibility.EnsureLength(tokenBound);
         target.QueryOrder.EnsureLength(q);
@@ -149,7 +149,9 @@ public sealed class DevicePlanner : IDisposable
     // Pre-order, subtree sizes, query order, per-node query ranges and kept tokens, the flat tokens and their masks.
     private void Layout(PlanViews v, AcceleratorStream s)
     {
-        siblingOrder(s, v.NodeBound, v);
+        scan.Exclusive(s, v.Tree.Live.SubView(0, v.NodeBound), v.LiveIndex);
+        compactLive(s, v.NodeBound, v);
+        siblingOrder(s, v.LiveNodes, v);
         childLinks(s, v.LiveNodes, v);
         linkEdges(s, v.NodeBound, v);
         int rounds = 0;

@@ -9,8 +9,9 @@ namespace DeFT.Kernels.Planning;
 /// <summary>
 /// A device mirror of one <see cref="DecodingTree"/> (<see cref="DeviceTreeViews"/>), brought up to date by
 /// <see cref="Sync"/> with small uploads: the records of new and changed nodes and the slot ids of new tokens. It keeps a
-/// host shadow of what the device holds and diffs the tree's nodes against it (O(node ids) host work, no token is looked at
-/// twice), which catches every edit — append, fork, prune, token trees, accept — however the tree was changed.
+/// host shadow of what the device holds and diffs the tree's nodes against it (O(live nodes + new ids) host work: removed
+/// ids are never looked at again, nor is any token twice), which catches every edit — append, fork, prune, token trees,
+/// accept — however the tree was changed.
 /// <para>
 /// Each node owns a contiguous stretch of the slot arena with room to grow (twice its tokens): appends and merges write
 /// only the new slots; a node that outgrows its stretch moves to the arena's end (its slots uploaded once more, amortised
@@ -30,9 +31,10 @@ internal sealed class DeviceTree : IDisposable
     private readonly DeviceBuffer<SlotWrite> slotStaging;
     private readonly List<NodeRecord> records = new();
     private readonly List<SlotWrite> writes = new();
+    // Ids live on the device, ascending; a removed id never returns, so the diff skips it from then on.
+    private List<int> liveIds = new(), nextLiveIds = new();
     // The host shadow: what the device holds for node ids below `known`.
     private int[] shadowParent = Array.Empty<int>(), shadowCount = Array.Empty<int>(), shadowStart = Array.Empty<int>(), shadowRoom = Array.Empty<int>();
-    private bool[] shadowLive = Array.Empty<bool>();
     private int known;
     private long arenaUsed;
     private DecodingTree? source;
@@ -69,7 +71,7 @@ internal sealed class DeviceTree : IDisposable
             known = 0;
         }
         int bound = tree.NodeIdBound;
-        if (bound > shadowLive.Length) GrowNodes(Math.Max(64, 2 * bound));
+        if (bound > shadowParent.Length) GrowNodes(Math.Max(64, 2 * bound));
         if (!Collect(tree))
         {
             // The arena is full: start over in one with room for every live node's stretch, twice over.
@@ -91,34 +93,46 @@ internal sealed class DeviceTree : IDisposable
         }
     }
 
-    // Diffs every node id against the shadow; false (nothing recorded) when the arena has no room for a placement.
+    // Diffs the ids live on the device and the new ids against the shadow; false (nothing recorded) when the arena has no
+    // room for a placement.
     private bool Collect(DecodingTree tree)
     {
         records.Clear();
         writes.Clear();
-        if (known == 0) arenaUsed = 0;
-        int bound = tree.NodeIdBound;
-        for (int id = 0; id < bound; id++)
+        nextLiveIds.Clear();
+        if (known == 0)
         {
-            if (!tree.IsLive(id))
-            {
-                if (id >= known || shadowLive[id]) Record(id, -1, 0, 0, false);
-                continue;
-            }
-            int p = tree.Parent(id);
-            var slots = tree.SlotSpan(id);
-            bool fresh = id >= known || !shadowLive[id];
-            if (fresh || slots.Length > shadowRoom[id] || slots.Length < shadowCount[id])
-            {
-                if (!Place(id, p, slots)) return false;
-            }
-            else if (slots.Length != shadowCount[id] || p != shadowParent[id])
-            {
-                for (int t = shadowCount[id]; t < slots.Length; t++) writes.Add(new SlotWrite(shadowStart[id] + t, slots[t]));
-                Record(id, p, slots.Length, shadowStart[id], true);
-            }
+            arenaUsed = 0;
+            liveIds.Clear();
         }
+        int bound = tree.NodeIdBound;
+        foreach (int id in liveIds)
+            if (!Visit(tree, id)) return false;
+        for (int id = known; id < bound; id++)
+            if (!Visit(tree, id)) return false;
+        (liveIds, nextLiveIds) = (nextLiveIds, liveIds);
         known = bound;
+        return true;
+    }
+
+    // Records what changed about one id (new, removed, grown, re-parented); false when a placement does not fit.
+    private bool Visit(DecodingTree tree, int id)
+    {
+        bool fresh = id >= known;
+        if (!tree.IsLive(id))
+        {
+            Record(id, -1, 0, 0, false);
+            return true;
+        }
+        nextLiveIds.Add(id);
+        int p = tree.Parent(id);
+        var slots = tree.SlotSpan(id);
+        if (fresh || slots.Length > shadowRoom[id] || slots.Length < shadowCount[id]) return Place(id, p, slots);
+        if (slots.Length != shadowCount[id] || p != shadowParent[id])
+        {
+            for (int t = shadowCount[id]; t < slots.Length; t++) writes.Add(new SlotWrite(shadowStart[id] + t, slots[t]));
+            Record(id, p, slots.Length, shadowStart[id], true);
+        }
         return true;
     }
 
@@ -140,7 +154,6 @@ internal sealed class DeviceTree : IDisposable
         shadowParent[id] = p;
         shadowCount[id] = tokens;
         shadowStart[id] = start;
-        shadowLive[id] = isLive;
         records.Add(new NodeRecord(id, p, tokens, start, isLive ? 1 : 0));
     }
 
@@ -150,7 +163,6 @@ internal sealed class DeviceTree : IDisposable
         Array.Resize(ref shadowCount, capacity);
         Array.Resize(ref shadowStart, capacity);
         Array.Resize(ref shadowRoom, capacity);
-        Array.Resize(ref shadowLive, capacity);
         foreach (var b in new[] { live, parent, count, slotStart }) b.EnsureLength(capacity);
         known = 0; // the grown device arrays hold nothing yet
     }

@@ -13,7 +13,7 @@ internal sealed class PlanScratch : IDisposable
 {
     private readonly List<IDisposable> all = new();
     private readonly DeviceBuffer<TreeQuery> queries;
-    private readonly DeviceBuffer<int> siblingKey, siblingId, firstChild, nextSibling, nodePre;
+    private readonly DeviceBuffer<int> liveIndex, liveIds, siblingKey, siblingId, firstChild, nextSibling, nodePre;
     private readonly DeviceBuffer<int> preNode, preSize, ownBegin, subtreeEnd, keep, flatBegin, nodeGroups, nodeGroupBase;
     private readonly DeviceBuffer<long> queryKey, header;
     private readonly DeviceBuffer<int> groupBegin, groupLo, groupHi, groupChunks, chunkBase;
@@ -29,6 +29,8 @@ internal sealed class PlanScratch : IDisposable
             return b;
         }
         queries = New<TreeQuery>("queries");
+        liveIndex = New<int>("live ranks");
+        liveIds = New<int>("live ids");
         siblingKey = New<int>("sibling keys");
         siblingId = New<int>("sibling ids");
         firstChild = New<int>("first children");
@@ -80,7 +82,8 @@ internal sealed class PlanScratch : IDisposable
     /// <summary>Sizes every array for <paramref name="nodeBound"/> node ids, <paramref name="liveNodes"/>, <paramref name="queryCount"/> and the group and candidate bounds.</summary>
     public void Reserve(int nodeBound, int liveNodes, int queryCount, int groupBound, int candidateBound)
     {
-        foreach (var b in new[] { siblingKey, siblingId, nextSibling, nodePre }) b.EnsureLength(nodeBound);
+        foreach (var b in new[] { liveIndex, siblingKey, siblingId, nextSibling, nodePre }) b.EnsureLength(nodeBound);
+        liveIds.EnsureLength(liveNodes);
         firstChild.EnsureLength(nodeBound + 1);
         foreach (var b in TourNext.Concat(TourRank)) b.EnsureLength(2L * nodeBound);
         foreach (var b in new[] { preNode, preSize, subtreeEnd }) b.EnsureLength(liveNodes);
@@ -98,7 +101,7 @@ internal sealed class PlanScratch : IDisposable
     public PlanViews Views() => new()
     {
         Queries = queries.View,
-        SiblingKey = siblingKey.View, SiblingId = siblingId.View, FirstChild = firstChild.View, NextSibling = nextSibling.View,
+        LiveIndex = liveIndex.View, LiveIds = liveIds.View, SiblingKey = siblingKey.View, SiblingId = siblingId.View, FirstChild = firstChild.View, NextSibling = nextSibling.View,
         TourNext = TourNext[0].View, TourRank = TourRank[0].View,
         NodePre = nodePre.View, PreNode = preNode.View, PreSize = preSize.View,
         QueryKey = queryKey.View, OwnBegin = ownBegin.View, SubtreeEnd = subtreeEnd.View, Keep = keep.View, FlatBegin = flatBegin.View,

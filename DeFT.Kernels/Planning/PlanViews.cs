@@ -18,6 +18,10 @@ public struct PlanViews
     /// <summary>The step's queries, in the caller's order.</summary>
     public ArrayView<TreeQuery> Queries;
 
+    /// <summary>Per node id: how many live ids precede it (exclusive scan of the live flags).</summary>
+    public ArrayView<int> LiveIndex;
+    /// <summary>The live node ids, ascending.</summary>
+    public ArrayView<int> LiveIds;
     /// <summary>Live nodes sorted by (parent, id): the parent + 1 (0: a root).</summary>
     public ArrayView<int> SiblingKey;
     /// <summary>Live nodes sorted by (parent, id): the id (children grouped by parent, in id order).</summary>

@@ -12,20 +12,26 @@ namespace DeFT.Kernels.Planning;
 /// </summary>
 public static class TourKernels
 {
+    /// <summary>Grid: one thread per node id; each live one writes its id at its rank among the live ids (an exclusive scan of the live flags).</summary>
+    public static void CompactLive(Index1D id, PlanViews v)
+    {
+        if (v.Tree.Live[id] != 0) v.LiveIds[v.LiveIndex[id]] = id;
+    }
+
     /// <summary>
-    /// Grid: one thread per node id. Each live node counts the live nodes ordered before it by (parent, id) — a rank sort,
-    /// O(node ids) per thread with no launches in between — and writes itself and its key (parent + 1) at that rank, so
-    /// children end up grouped by parent in id order. ILGPU.Algorithms' radix sort does not fit here: on the CPU
+    /// Grid: one thread per live node. Each counts the live nodes ordered before it by (parent, id) — a rank sort,
+    /// O(live nodes) per thread with no launches in between — and writes itself and its key (parent + 1) at that rank,
+    /// so children end up grouped by parent in id order. ILGPU.Algorithms' radix sort does not fit here: on the CPU
     /// accelerator it launches 1024 single-thread groups per 4-bit pass, minutes per plan in the tests.
     /// </summary>
-    public static void SiblingOrder(Index1D id, PlanViews v)
+    public static void SiblingOrder(Index1D k, PlanViews v)
     {
-        if (v.Tree.Live[id] == 0) return;
+        int id = v.LiveIds[k];
         int key = v.Tree.Parent[id] + 1;
         int rank = 0;
-        for (int u = 0; u < v.NodeBound; u++)
+        for (int j = 0; j < v.LiveNodes; j++)
         {
-            if (v.Tree.Live[u] == 0) continue;
+            int u = v.LiveIds[j];
             int other = v.Tree.Parent[u] + 1;
             if (other < key || (other == key && u < id)) rank++;
         }

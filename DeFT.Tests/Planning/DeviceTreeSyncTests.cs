@@ -68,5 +68,9 @@ public sealed class DeviceTreeSyncTests(CpuAcceleratorFixture fixture)
                 planner.LastSlotUploads.Should().BeLessThan((int)tokensBefore,
                     $"step {step} ({edit}) uploads the new tokens and the nodes that moved, not the tree");
         }
+        session.PlanOnDevice(planner, devicePlan, PlanMethod.Flatten, options);
+        planner.LastNodeUploads.Should().Be(0, "an unchanged tree uploads nothing");
+        planner.LastSlotUploads.Should().Be(0, "an unchanged tree uploads nothing");
+        DevicePlanComparison.AssertHolds(attention, devicePlan, session.Plan(PlanMethod.Flatten, options), "planned again, unchanged");
     }
 }
