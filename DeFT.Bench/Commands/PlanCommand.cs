@@ -23,7 +23,7 @@ public sealed class PlanCommand : Command<PlanCommand.Settings>
         public string[] Methods { get; init; } = Array.Empty<string>();
 
         [CommandOption("--device")]
-        [Description("Also time Flatten and Node on the best accelerator: 'flatten@device' plans on the device (DevicePlanner, to completion: query upload, kernels, header read; the tree's mirror is current), 'flatten+upload' plans on the host and uploads (to completion).")]
+        [Description("Also check and time Flatten and Node on the best accelerator (the device plan must equal the host plan, else the command fails): 'flatten@device' plans on the device (DevicePlanner, to completion: query upload, kernels, header read; the tree's mirror is current), 'flatten+upload' plans on the host and uploads (to completion).")]
         public bool Device { get; init; }
 
         [CommandOption("--candidates <N>")]

@@ -12,8 +12,8 @@ namespace DeFT.Bench.Measurement;
 
 /// <summary>
 /// The <c>plan --device</c> rows: a workload planned on the best accelerator by the <see cref="DevicePlanner"/>, and
-/// planned on the host and uploaded, each timed to completion (host medians after warm-up). Kernels are loaded once per
-/// head config.
+/// planned on the host and uploaded, each timed to completion (host medians after warm-up). The device plan is checked
+/// against the host plan, element for element, first. Kernels are loaded once per head config.
 /// </summary>
 public sealed class DevicePlanTiming : IDisposable
 {
@@ -25,6 +25,7 @@ public sealed class DevicePlanTiming : IDisposable
     public DevicePlanTiming() => accelerator = Accelerators.CreateBest(context);
 
     /// <summary>Rows <c>method@device</c> and <c>method+upload</c> after the host row <paramref name="host"/> (whose IO statistics they share: the plans are equal).</summary>
+    /// <exception cref="InvalidOperationException">The device plan differs from the host plan.</exception>
     public IEnumerable<PlanMethodRecord> Rows(PlanMethodRecord host, Workload w, HeadConfig heads, PlanMethod method, PlannerOptions options)
     {
         if (!byHeads.TryGetValue(heads, out var e))
@@ -32,6 +33,10 @@ public sealed class DevicePlanTiming : IDisposable
             var attention = new TreeAttention(accelerator, heads);
             byHeads[heads] = e = (attention, new DevicePlanner(attention), attention.CreatePlan());
         }
+        var expected = TreePlanner.Plan(w.Tree, w.Queries, method, options);
+        e.Planner.Plan(e.Plan, w.Tree, w.Queries, method, options);
+        if (DevicePlanContents.FirstDifference(e.Plan, expected) is { } difference)
+            throw new InvalidOperationException($"The device plan of {w.Name} ({method}, {heads}) differs from the host plan: {difference}.");
         var (_, deviceUs) = HostTimer.Median(() =>
         {
             e.Planner.Plan(e.Plan, w.Tree, w.Queries, method, options);
