@@ -166,8 +166,14 @@ public sealed class TreeAttention
             tokens += item.TokenCount;
             pairs += (long)item.TokenCount * item.QueryCount;
         }
-        return pairs <= TensorCoreSharingThreshold * tokens;
+        return IsStreamingTotals(tokens, pairs);
     }
+
+    /// <summary>The streaming test of <see cref="IsStreaming(AttentionPlan)"/> on a plan's Σ item tokens and Σ item tokens × queries.</summary>
+    internal static bool IsStreamingTotals(long tokens, long pairs) => pairs <= TensorCoreSharingThreshold * tokens;
+
+    /// <summary>The concrete kernel device plans are cut for: <see cref="Kernel"/>, with <see cref="AttentionKernel.Auto"/> as tensor cores (streaming plans then run their one-warp shape).</summary>
+    internal AttentionKernel UploadKernel => Kernel == AttentionKernel.Auto ? AttentionKernel.TensorCore : Kernel;
 
     /// <summary>Creates an empty device plan bound to this instance.</summary>
     /// <exception cref="ObjectDisposedException">The accelerator has been disposed.</exception>
@@ -188,8 +194,7 @@ public sealed class TreeAttention
         if (!ReferenceEquals(target.Owner, this))
             throw new ArgumentException("The device plan belongs to another TreeAttention instance.", nameof(target));
         if (stream is not null) DeviceChecks.Stream(stream, Accelerator, nameof(stream));
-        var kernel = Kernel == AttentionKernel.Auto ? AttentionKernel.TensorCore : Kernel;
-        target.Upload(plan, kernel, packRows: IsStreaming(plan), stream ?? Accelerator.DefaultStream);
+        target.Upload(plan, UploadKernel, packRows: IsStreaming(plan), stream ?? Accelerator.DefaultStream);
     }
 
     /// <summary>
@@ -229,14 +234,13 @@ public sealed class TreeAttention
     {
         var p = Prepare(plan, elements, q, kv, output, lse, stream);
         var s = stream ?? Accelerator.DefaultStream;
-        var host = plan.Plan!;
         if (plan.Kernel == AttentionKernel.TensorCore && plan.PackRows)
             streamingKernel!(s, new KernelConfig(plan.TaskCount * Heads.KvHeads, streamingConfig.GroupDim.X, streamingConfig.SharedMemoryConfig), p);
         else if (plan.Kernel == AttentionKernel.TensorCore)
             tensorCoreKernel!(s, new KernelConfig(plan.TaskCount * Heads.KvHeads, tensorCoreConfig.GroupDim.X, tensorCoreConfig.SharedMemoryConfig), p);
         else
             cudaCoreKernel!(s, new KernelConfig(plan.TaskCount * Heads.KvHeads, PartialAttentionKernel.GroupSize), p);
-        int pairs = host.QueryCount * Heads.QueryHeads;
+        int pairs = plan.QueryCount * Heads.QueryHeads;
         mergeKernel(s, new KernelConfig((pairs + MergeKernel.PairsPerGroup - 1) / MergeKernel.PairsPerGroup, MergeKernel.GroupSize), p);
     }
 
@@ -248,7 +252,7 @@ public sealed class TreeAttention
         plan.ThrowIfDisposed();
         if (!ReferenceEquals(plan.Owner, this))
             throw new ArgumentException("The device plan belongs to another TreeAttention instance.", nameof(plan));
-        var host = plan.Plan ?? throw new InvalidOperationException("The device plan is empty: call Upload first.");
+        if (!plan.HasPlan) throw new InvalidOperationException("The device plan is empty: call Upload (or DevicePlanner.Plan) first.");
         if (kv.Cache is { IsDisposed: true }) throw new ObjectDisposedException(nameof(KvCache), "The KV cache of kv has been disposed.");
         DeviceChecks.View(q, Accelerator, nameof(q), nameof(q), emptyIsError: true);
         DeviceChecks.Aligned(q, 16, nameof(q));
@@ -264,9 +268,9 @@ public sealed class TreeAttention
         if (stream is not null) DeviceChecks.Stream(stream, Accelerator, nameof(stream));
         if (kv.Heads != Heads)
             throw new ArgumentException($"The KV layer has heads {kv.Heads}, but the kernels were built for {Heads}.", nameof(kv));
-        if (host.MaxSlot >= kv.SlotCount)
-            throw new ArgumentException($"The plan reads slot {host.MaxSlot}, but the KV layer has {kv.SlotCount} slots.", nameof(kv));
-        long rows = (long)host.QueryCount * Heads.QueryHeads;
+        if (plan.MaxSlot >= kv.SlotCount)
+            throw new ArgumentException($"The plan reads slot {plan.MaxSlot}, but the KV layer has {kv.SlotCount} slots.", nameof(kv));
+        long rows = (long)plan.QueryCount * Heads.QueryHeads;
         CheckLength(q.Length, rows * Heads.HeadDim, nameof(q), "[queries, Hq, D]");
         CheckLength(output.Length, rows * Heads.HeadDim, nameof(output), "[queries, Hq, D]");
         if (lse.Length != 0) CheckLength(lse.Length, rows, nameof(lse), "[queries, Hq]");

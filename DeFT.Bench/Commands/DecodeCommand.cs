@@ -63,6 +63,10 @@ public sealed class DecodeCommand : Command<DecodeCommand.Settings>
         [DefaultValue(8)]
         public int Samples { get; init; } = 8;
 
+        [CommandOption("--plan-on-device")]
+        [Description("Also run Flatten and Node planned on the GPU (DevicePlanner), as rows flatten@device and node@device: their plan time is the whole device planning to completion (tree delta upload, kernels, header read), their upload time 0.")]
+        public bool PlanOnDevice { get; init; }
+
         [CommandOption("--cpu")]
         [Description("Use the CPU accelerator even if a GPU is present.")]
         public bool Cpu { get; init; }
@@ -99,7 +103,8 @@ public sealed class DecodeCommand : Command<DecodeCommand.Settings>
             settings.DataDirectory);
         var attention = new TreeAttention(accelerator, heads);
         var options = new DecodeOptions(settings.Layers ?? (gpu ? 32 : 2), settings.Steps ?? (gpu ? null : 3), settings.Samples,
-            settings.PlannerOptions with { CostModel = PlanCostModel.For(heads), Target = settings.TargetChoice?.Resolve(heads, attention) }, accelerator.Name);
+            settings.PlannerOptions with { CostModel = PlanCostModel.For(heads), Target = settings.TargetChoice?.Resolve(heads, attention) }, accelerator.Name,
+            settings.PlanOnDevice);
         var methods = Setup.Methods.Parse(settings.Methods);
 
         if (!gpu)

@@ -4,6 +4,7 @@ using DeFT.Bench.Reports;
 using DeFT.Bench.Setup;
 using DeFT.Core;
 using DeFT.Core.Planning;
+using DeFT.Kernels.Planning;
 using DeFT.Workloads;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -20,6 +21,10 @@ public sealed class PlanCommand : Command<PlanCommand.Settings>
         [CommandOption("-m|--method <METHOD>")]
         [Description("Method (repeatable): adaptive, flatten, node, sequence. Default: all.")]
         public string[] Methods { get; init; } = Array.Empty<string>();
+
+        [CommandOption("--device")]
+        [Description("Also check and time Flatten and Node on the best accelerator (the device plan must equal the host plan, else the command fails): 'flatten@device' plans on the device (DevicePlanner, to completion: query upload, kernels, header read; the tree's mirror is current), 'flatten+upload' plans on the host and uploads (to completion).")]
+        public bool Device { get; init; }
 
         [CommandOption("--candidates <N>")]
         [Description("With --target: also list the N best chunk lengths Adaptive tried, with their modelled groups and times (and BlockTokens').")]
@@ -51,6 +56,7 @@ public sealed class PlanCommand : Command<PlanCommand.Settings>
     /// </summary>
     public static List<PlanRecord> Build(Settings settings)
     {
+        using var device = settings.Device ? new DevicePlanTiming() : null;
         var workloads = WorkloadSelection.Resolve(settings.Workloads, settings.Trees, settings.DataDirectory);
         var methods = Setup.Methods.Parse(settings.Methods);
         var targetChoice = settings.TargetChoice;
@@ -65,6 +71,7 @@ public sealed class PlanCommand : Command<PlanCommand.Settings>
                 foreach (var method in methods)
                 {
                     rows.Add(Row(Setup.Methods.NameOf(method), w, heads, method, options, target));
+                    if (device is not null && DevicePlanner.Supports(method)) rows.AddRange(device.Rows(rows[^1], w, heads, method, options));
                     if (method == PlanMethod.Adaptive && target is not null)
                         rows.Add(Row(Setup.Methods.NameOf(method) + " (no target)", w, heads, method, options with { Target = null }, target));
                 }

@@ -5,6 +5,7 @@ using DeFT.Core.Decoding;
 using DeFT.Core.Planning;
 using DeFT.Kernels;
 using DeFT.Kernels.Device;
+using DeFT.Kernels.Planning;
 using DeFT.Workloads.Replays;
 using ILGPU;
 using ILGPU.Runtime;
@@ -18,7 +19,8 @@ namespace DeFT.Bench.Measurement;
 /// <param name="Samples">Queries of the last step checked against the double-precision reference.</param>
 /// <param name="Planner">Planner options (the cost model is set for the heads).</param>
 /// <param name="Device">Device name for the reports.</param>
-public sealed record DecodeOptions(int Layers, int? MaxSteps, int Samples, PlannerOptions Planner, string Device);
+/// <param name="PlanOnDevice">Also run every method the <see cref="DevicePlanner"/> supports planned on the device, as its own report row.</param>
+public sealed record DecodeOptions(int Layers, int? MaxSteps, int Samples, PlannerOptions Planner, string Device, bool PlanOnDevice = false);
 
 /// <summary>
 /// Replays a decode workload the way an inference engine drives the library, with a synthetic model, every method
@@ -27,12 +29,15 @@ public sealed record DecodeOptions(int Layers, int? MaxSteps, int Samples, Plann
 /// method: plan (host time), upload (host time, to completion) and attention of every layer with that one plan, each
 /// layer's <c>TreeAttention.Run</c> between two device events (L2 is not flushed: a decode loop as it runs).
 /// The last step's output (last layer) is checked against the double-precision reference on a sample of queries.
+/// With <see cref="DecodeOptions.PlanOnDevice"/>, Flatten and Node also run planned on the device (rows named
+/// <c>flatten@device</c>, <c>node@device</c>): their plan time is the whole <see cref="DevicePlanner.Plan"/> to completion
+/// (the tree's delta upload, the planning kernels and the header read), their upload time 0.
 /// </summary>
 public sealed class DecodeBenchmark
 {
     private readonly Accelerator accelerator;
     private readonly DeviceRandom random;
-    private readonly HashSet<PlanMethod> warmPlanners = new();
+    private readonly HashSet<(PlanMethod, bool)> warmPlanners = new();
 
     /// <summary>Loads the random generators on <paramref name="accelerator"/>.</summary>
     public DecodeBenchmark(Accelerator accelerator)
@@ -51,6 +56,9 @@ public sealed class DecodeBenchmark
     public List<DecodeRecord> Run(TreeAttention attention, DecodeWorkload workload, IReadOnlyList<PlanMethod> methods,
         DecodeOptions options, Action<string> progress)
     {
+        // (method, planned on the device) pairs, each a report row.
+        var variants = methods.SelectMany(m => options.PlanOnDevice && DevicePlanner.Supports(m) ? new[] { (m, false), (m, true) } : new[] { (m, false) }).ToList();
+        using var devicePlanner = options.PlanOnDevice ? new DevicePlanner(attention) : null;
         var heads = attention.Heads;
         var stream = accelerator.DefaultStream;
         var replay = workload.Replay;
@@ -72,8 +80,8 @@ public sealed class DecodeBenchmark
         using var output = accelerator.Allocate1D<Half>(qElements);
         using var newSlots = accelerator.Allocate1D<int>(slotCount);
         var writtenAt = new int[slotCount];
-        var devicePlans = methods.Select(_ => attention.CreatePlan()).ToArray();
-        var totals = methods.Select(_ => new Totals()).ToArray();
+        var devicePlans = variants.Select(_ => attention.CreatePlan()).ToArray();
+        var totals = variants.Select(_ => new Totals()).ToArray();
         try
         {
             var planner = options.Planner with { CostModel = PlanCostModel.For(heads) };
@@ -98,19 +106,34 @@ public sealed class DecodeBenchmark
                         (slot, e) => DeviceRandom.Value(KeySeed(writtenAt[slot], layers - 1, layers), (long)slot * row + e),
                         (slot, e) => DeviceRandom.Value(KeySeed(writtenAt[slot], layers - 1, layers) + 1, (long)slot * row + e))
                     : null;
-                for (int m = 0; m < methods.Count; m++)
+                for (int m = 0; m < variants.Count; m++)
                 {
                     var t = totals[m];
-                    if (warmPlanners.Add(methods[m])) HostTimer.Median(() => session.Plan(methods[m], planner), reps: 1); // JIT warm-up, untimed
+                    var (method, onDevice) = variants[m];
+                    AttentionPlan plan;
+                    if (onDevice)
+                    {
+                        // Warm-up (untimed): the first plan allocates the mirror and the workspace.
+                        if (warmPlanners.Add(variants[m])) session.PlanOnDevice(devicePlanner!, devicePlans[m], method, planner, stream);
+                        long deviceStart = Stopwatch.GetTimestamp();
+                        session.PlanOnDevice(devicePlanner!, devicePlans[m], method, planner, stream);
+                        stream.Synchronize();
+                        t.Plan += Stopwatch.GetElapsedTime(deviceStart).TotalSeconds;
+                        plan = session.Plan(method, planner); // the same plan, for the IO model only (untimed)
+                    }
+                    else
+                    {
+                        if (warmPlanners.Add(variants[m])) HostTimer.Median(() => session.Plan(method, planner), reps: 1); // JIT warm-up, untimed
 
-                    long start = Stopwatch.GetTimestamp();
-                    var plan = session.Plan(methods[m], planner);
-                    t.Plan += Stopwatch.GetElapsedTime(start).TotalSeconds;
+                        long start = Stopwatch.GetTimestamp();
+                        plan = session.Plan(method, planner);
+                        t.Plan += Stopwatch.GetElapsedTime(start).TotalSeconds;
 
-                    start = Stopwatch.GetTimestamp();
-                    attention.Upload(devicePlans[m], plan, stream);
-                    stream.Synchronize();
-                    t.Upload += Stopwatch.GetElapsedTime(start).TotalSeconds;
+                        start = Stopwatch.GetTimestamp();
+                        attention.Upload(devicePlans[m], plan, stream);
+                        stream.Synchronize();
+                        t.Upload += Stopwatch.GetElapsedTime(start).TotalSeconds;
+                    }
 
                     if (reference is not null) outView.MemSet(stream, 0xFF);
                     var (deviceSeconds, launchSeconds) = RunLayers(attention, devicePlans[m], qView, kv, outView);
@@ -130,10 +153,10 @@ public sealed class DecodeBenchmark
             foreach (var p in devicePlans) p.Dispose();
         }
 
-        var records = methods.Select((method, m) => new DecodeRecord
+        var records = variants.Select((variant, m) => new DecodeRecord
         {
             Workload = workload.Name, Description = workload.Description, Synthetic = workload.Synthetic,
-            Method = Methods.NameOf(method),
+            Method = Methods.NameOf(variant.Item1) + (variant.Item2 ? "@device" : ""),
             Status = totals[m].MaxAbs <= BenchmarkOptions.MaxAbsTolerance && totals[m].RelL2 <= BenchmarkOptions.RelL2Tolerance ? "ok" : "failed",
             Steps = steps, ReplaySteps = replay.Steps, Layers = layers, Hq = heads.QueryHeads, Hkv = heads.KvHeads, HeadDim = heads.HeadDim,
             PeakTokens = slotCount, MaxQueries = maxQueries,

@@ -42,11 +42,13 @@ public static class ConsoleReport
 
     private static Table FullTable(IReadOnlyList<DecodeRecord> records)
     {
-        var t = FittedTable.Create(3, "workload", "steps", "method", "attention s", "plan s", "upload s", "launch s", "vs seq", "KV read GB", "max err", "check");
+        var t = FittedTable.Create(3, "workload", "steps", "method", "attention s", "plan s", "upload s", "launch s",
+            "plan / upload / attention ms per step", "vs seq", "KV read GB", "max err", "check");
         t.Columns[1].RightAligned().NoWrap();
         foreach (var r in records)
             t.AddRow(DecodeName(r), $"{r.Steps}", r.Method, $"{r.AttentionSeconds:F3}", $"{r.PlanSeconds:F3}",
-                $"{r.UploadSeconds:F3}", $"{r.LaunchSeconds:F3}", Speedup(r.SpeedupVsSequence),
+                $"{r.UploadSeconds:F3}", $"{r.LaunchSeconds:F3}",
+                $"{r.PlanMsPerStep:F3} / {r.UploadMsPerStep:F3} / {r.AttentionMsPerStep:F3}", Speedup(r.SpeedupVsSequence),
                 $"{r.KvReadGB:F1}", $"{r.MaxAbsError:E1}", Check(r.Status));
         return t;
     }

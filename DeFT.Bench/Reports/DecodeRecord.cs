@@ -28,6 +28,12 @@ public sealed record DecodeRecord
     public required double UploadSeconds { get; init; }
     /// <summary>Host time spent inside the per-layer <c>Run</c> calls (validation and kernel launches).</summary>
     public required double LaunchSeconds { get; init; }
+    /// <summary>Planning per step, in milliseconds.</summary>
+    public double PlanMsPerStep => PlanSeconds * 1e3 / Steps;
+    /// <summary>Upload per step, in milliseconds.</summary>
+    public double UploadMsPerStep => UploadSeconds * 1e3 / Steps;
+    /// <summary>Attention (all layers) per step, in milliseconds.</summary>
+    public double AttentionMsPerStep => AttentionSeconds * 1e3 / Steps;
     /// <summary>Sequence attention time over this method's (same replay).</summary>
     public double? SpeedupVsSequence { get; init; }
     /// <summary>KV bytes the kernels read by the IO model, summed over steps and layers.</summary>

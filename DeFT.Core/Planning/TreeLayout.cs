@@ -40,11 +40,10 @@ internal sealed class TreeLayout
         ArgumentNullException.ThrowIfNull(queries);
         this.tree = tree;
         this.queries = queries.ToArray();
-        if (this.queries.Length == 0) throw new TreeException("At least one query is needed.");
+        ValidateQueries(tree, this.queries);
         PreOrder = tree.PreOrder();
         var preIndex = new int[tree.NodeIdBound];
         for (int i = 0; i < PreOrder.Length; i++) preIndex[PreOrder[i]] = i;
-        ValidateQueries();
 
         // Order queries by (pre-order of node, visible length, caller index).
         QueryOrderArray = Enumerable.Range(0, this.queries.Length).ToArray();
@@ -131,9 +130,11 @@ internal sealed class TreeLayout
         return ranges;
     }
 
-    private void ValidateQueries()
+    /// <summary>Throws <see cref="TreeException"/> unless there is a query and every query sits on a live node and sees a token (shared with the device planner).</summary>
+    internal static void ValidateQueries(DecodingTree tree, IReadOnlyList<TreeQuery> queries)
     {
-        for (int i = 0; i < queries.Length; i++)
+        if (queries.Count == 0) throw new TreeException("At least one query is needed.");
+        for (int i = 0; i < queries.Count; i++)
         {
             var q = queries[i];
             if (!tree.IsLive(q.Node)) throw new TreeException($"Query {i} sits on node {q.Node}, which is unknown or removed.");

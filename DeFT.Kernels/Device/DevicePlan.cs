@@ -46,8 +46,17 @@ public sealed class DevicePlan : IDisposable
 
     internal TreeAttention Owner { get; }
 
-    /// <summary>The host plan last uploaded, or null before the first upload.</summary>
+    /// <summary>The host plan last uploaded, or null before the first upload and when the plan was built on the device (<see cref="Planning.DevicePlanner"/>).</summary>
     public AttentionPlan? Plan { get; private set; }
+
+    /// <summary>True when the buffers hold a plan, uploaded or built on the device, that <c>TreeAttention.Run</c> can run.</summary>
+    public bool HasPlan { get; private set; }
+
+    /// <summary>Queries of the plan held (rows of q and the output).</summary>
+    internal int QueryCount { get; private set; }
+
+    /// <summary>Largest KV-cache slot the plan held reads.</summary>
+    internal int MaxSlot { get; private set; }
 
     /// <summary>Number of thread-group tasks per KV head in the partial-attention launch.</summary>
     public int TaskCount { get; private set; }
@@ -69,12 +78,13 @@ public sealed class DevicePlan : IDisposable
     public long AllocatedBytes => buffers.Sum(b => b.AllocatedBytes);
 
     /// <summary>Device memory the current <see cref="Plan"/> and its workspace occupy, in bytes (0 when there is none).</summary>
-    public long UsedBytes => Plan is null ? 0 : buffers.Sum(b => b.UsedBytes);
+    public long UsedBytes => HasPlan ? buffers.Sum(b => b.UsedBytes) : 0;
 
     /// <summary>
     /// Gives back the device memory the current plan does not need: every buffer holding more than the current plan plus the
     /// quarter of headroom a grow adds is reallocated at that size and the plan uploaded into it again, on the default
-    /// stream; with no plan (never uploaded, or a failed upload) every buffer is freed. First waits for all work on the
+    /// stream; with no host plan (never uploaded, a failed upload, or a plan built on the device, which must then be planned
+    /// again) every buffer is freed. First waits for all work on the
     /// accelerator, as kernels enqueued earlier may still read the old buffers. The next larger upload grows them again.
     /// </summary>
     /// <exception cref="ObjectDisposedException">The device plan or its accelerator has been disposed.</exception>
@@ -86,14 +96,16 @@ public sealed class DevicePlan : IDisposable
         accelerator.Synchronize();
         if (Plan is not { } plan)
         {
+            HasPlan = false;
             foreach (var b in buffers) b.Release();
             return;
         }
-        Plan = null; // until the buffers hold it again: a failed reallocation leaves no plan to run over freed memory
+        Plan = null;
+        HasPlan = false; // until the buffers hold it again: a failed reallocation leaves no plan to run over freed memory
         bool reallocated = false;
         foreach (var b in buffers) reallocated |= b.Trim();
         if (reallocated) Upload(plan, Kernel, PackRows, accelerator.DefaultStream);
-        else Plan = plan;
+        else Hold(plan, plan.QueryCount, plan.MaxSlot, TaskCount, Kernel, PackRows);
     }
 
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(IsDisposed, this);
@@ -101,7 +113,7 @@ public sealed class DevicePlan : IDisposable
     internal void Upload(AttentionPlan plan, AttentionKernel kernel, bool packRows, AcceleratorStream stream)
     {
         // Until every buffer holds the new plan the device plan is empty: a failed upload (out of memory) leaves nothing half-run.
-        Plan = null;
+        Clear();
         var heads = Owner.Heads;
         int rowsPerTask = TreeAttention.RowsPerTask(kernel, packRows);
         taskScratch.Clear();
@@ -120,17 +132,33 @@ public sealed class DevicePlan : IDisposable
         PartialSlots.Upload(stream, plan.PartialSlots);
         PartialOutput.EnsureLength((long)plan.PartialCount * heads.QueryHeads * heads.HeadDim);
         PartialLse.EnsureLength((long)plan.PartialCount * heads.QueryHeads);
-        TaskCount = taskScratch.Count;
+        Hold(plan, plan.QueryCount, plan.MaxSlot, taskScratch.Count, kernel, packRows);
+    }
+
+    /// <summary>Marks the device plan empty while its buffers are being (re)filled.</summary>
+    internal void Clear()
+    {
+        Plan = null;
+        HasPlan = false;
+    }
+
+    /// <summary>Marks the buffers as holding a plan (<paramref name="plan"/> null when it was built on the device).</summary>
+    internal void Hold(AttentionPlan? plan, int queryCount, int maxSlot, int taskCount, AttentionKernel kernel, bool packRows)
+    {
         Plan = plan;
+        QueryCount = queryCount;
+        MaxSlot = maxSlot;
+        TaskCount = taskCount;
         Kernel = kernel;
         PackRows = packRows;
+        HasPlan = true;
     }
 
     /// <summary>Frees the device buffers. Disposing twice is harmless.</summary>
     public void Dispose()
     {
         IsDisposed = true;
-        Plan = null;
+        Clear();
         foreach (var b in buffers) b.Dispose();
     }
 }

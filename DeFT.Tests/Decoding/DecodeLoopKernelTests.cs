@@ -3,6 +3,8 @@ using DeFT.Core.Decoding;
 using DeFT.Core.Planning;
 using DeFT.Core.Reference;
 using DeFT.Kernels.Device;
+using DeFT.Kernels.Planning;
+using DeFT.Tests.Planning;
 using DeFT.Tests.Kernels;
 using ILGPU.Runtime;
 using Half = ILGPU.Half;
@@ -12,13 +14,16 @@ namespace DeFT.Tests.Decoding;
 /// <summary>
 /// The README's decode loop end to end on the CPU accelerator: per step, change the tree, write the new tokens'
 /// K/V of every layer with <c>KvCache.WriteTokens</c>, plan and upload once, run every layer, and compare
-/// each layer's output with the double-precision reference on the current tree.
+/// each layer's output with the double-precision reference on the current tree. Planned on the host, or on the device
+/// wherever it can (Flatten and Node steps, each checked against the host plan; the others fall back to the host).
 /// </summary>
 [Collection(CpuAcceleratorCollection.Name)]
 public sealed class DecodeLoopKernelTests(CpuAcceleratorFixture fixture)
 {
-    [Fact]
-    public void Every_step_of_a_small_decode_loop_matches_the_reference()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Every_step_of_a_small_decode_loop_matches_the_reference(bool planOnDevice)
     {
         var heads = new HeadConfig(2, 1, 64);
         const int layers = 2, capacity = 40;
@@ -50,7 +55,12 @@ public sealed class DecodeLoopKernelTests(CpuAcceleratorFixture fixture)
             var queries = session.Queries();
             // Adaptive plans for the accelerator, as the README's loop does.
             var options = new PlannerOptions { BlockTokens = 16, Target = method == PlanMethod.Adaptive ? attention.ParallelismTarget() : null };
-            attention.Upload(devicePlan, session.Plan(method, options));
+            if (planOnDevice && DevicePlanner.Supports(method))
+            {
+                session.PlanOnDevice(fixture.PlannerFor(heads), devicePlan, method, options);
+                DevicePlanComparison.AssertHolds(attention, devicePlan, session.Plan(method, options), $"step '{name}'");
+            }
+            else attention.Upload(devicePlan, session.Plan(method, options));
             var q = Random(queries.Length * heads.QueryHeads * heads.HeadDim);
             using var qBuffer = accelerator.Allocate1D(KernelRunner.ToHalf(q));
             for (int layer = 0; layer < layers; layer++)

@@ -1,6 +1,7 @@
 using DeFT.Core;
 using DeFT.Kernels;
 using DeFT.Kernels.Device;
+using DeFT.Kernels.Planning;
 using ILGPU;
 using ILGPU.Runtime;
 
@@ -10,6 +11,7 @@ namespace DeFT.Tests.Kernels;
 public sealed class CpuAcceleratorFixture : IDisposable
 {
     private readonly Dictionary<(HeadConfig, AttentionKernel), TreeAttention> attention = new();
+    private readonly Dictionary<TreeAttention, DevicePlanner> planners = new();
 
     public CpuAcceleratorFixture()
     {
@@ -31,8 +33,20 @@ public sealed class CpuAcceleratorFixture : IDisposable
         }
     }
 
+    /// <summary>The device planner of <see cref="For"/>(<paramref name="heads"/>, <paramref name="kernel"/>), loaded once.</summary>
+    public DevicePlanner PlannerFor(HeadConfig heads, AttentionKernel kernel = AttentionKernel.CudaCore)
+    {
+        var a = For(heads, kernel);
+        lock (planners)
+        {
+            if (!planners.TryGetValue(a, out var p)) planners[a] = p = new DevicePlanner(a);
+            return p;
+        }
+    }
+
     public void Dispose()
     {
+        foreach (var p in planners.Values) p.Dispose();
         Accelerator.Dispose();
         Context.Dispose();
     }

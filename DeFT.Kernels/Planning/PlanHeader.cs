@@ -1,0 +1,22 @@
+namespace DeFT.Kernels.Planning;
+
+/// <summary>
+/// Slots of <see cref="PlanViews.Header"/>: the totals the planning kernels leave for the host, which reads them once per
+/// step to size the device plan's buffers and the attention launch.
+/// </summary>
+internal static class PlanHeader
+{
+    public const int FlatTokens = 0;
+    public const int Groups = 1;
+    public const int Items = 2;
+    public const int Partials = 3;
+    public const int Tasks = 4;
+    public const int PackedTasks = 5;
+    public const int PartialListLength = 6;
+    public const int MaxSlot = 7;
+    /// <summary>Σ tokens over work items (the streaming test's denominator).</summary>
+    public const int ItemTokens = 8;
+    /// <summary>Σ tokens · queries over work items.</summary>
+    public const int ItemPairs = 9;
+    public const int Length = 10;
+}

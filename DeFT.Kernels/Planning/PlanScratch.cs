@@ -1,0 +1,121 @@
+using DeFT.Core.Trees;
+using DeFT.Kernels.Device;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace DeFT.Kernels.Planning;
+
+/// <summary>
+/// The planner's intermediate device arrays (those of <see cref="PlanViews"/> that are not the tree's or the device plan's),
+/// sized per step by <see cref="Reserve"/>; they grow like a <see cref="DevicePlan"/>'s buffers and are reused after that.
+/// </summary>
+internal sealed class PlanScratch : IDisposable
+{
+    private readonly List<IDisposable> all = new();
+    private readonly DeviceBuffer<TreeQuery> queries;
+    private readonly DeviceBuffer<int> liveIndex, liveIds, siblingKey, siblingId, firstChild, nextSibling, nodePre;
+    private readonly DeviceBuffer<int> preNode, preSize, ownBegin, subtreeEnd, keep, flatBegin, nodeGroups, nodeGroupBase;
+    private readonly DeviceBuffer<long> queryKey, header;
+    private readonly DeviceBuffer<int> groupBegin, groupLo, groupHi, groupChunks, chunkBase;
+    private readonly DeviceBuffer<int> candidateGroup, candidateFirst, candidateEnd, kept, itemIndex, candidateQueries, partialBase;
+    private readonly DeviceBuffer<int> candidateTasks, taskBase, candidatePackedTasks, packedTaskBase, partialCounts;
+
+    public PlanScratch(Accelerator accelerator)
+    {
+        DeviceBuffer<T> New<T>(string what) where T : unmanaged
+        {
+            var b = new DeviceBuffer<T>(accelerator, $"The device planner's {what}");
+            all.Add(b);
+            return b;
+        }
+        queries = New<TreeQuery>("queries");
+        liveIndex = New<int>("live ranks");
+        liveIds = New<int>("live ids");
+        siblingKey = New<int>("sibling keys");
+        siblingId = New<int>("sibling ids");
+        firstChild = New<int>("first children");
+        nextSibling = New<int>("next siblings");
+        nodePre = New<int>("pre-order positions");
+        TourNext = [New<int>("tour links"), New<int>("tour links")];
+        TourRank = [New<int>("tour ranks"), New<int>("tour ranks")];
+        preNode = New<int>("pre-order nodes");
+        preSize = New<int>("subtree sizes");
+        ownBegin = New<int>("own query ranges");
+        subtreeEnd = New<int>("subtree query ends");
+        keep = New<int>("kept tokens");
+        flatBegin = New<int>("flat node starts");
+        nodeGroups = New<int>("node chunk counts");
+        nodeGroupBase = New<int>("node chunk starts");
+        queryKey = New<long>("query keys");
+        header = New<long>("header");
+        groupBegin = New<int>("group starts");
+        groupLo = New<int>("group query starts");
+        groupHi = New<int>("group query ends");
+        groupChunks = New<int>("group chunk counts");
+        chunkBase = New<int>("group candidate starts");
+        candidateGroup = New<int>("candidate groups");
+        candidateFirst = New<int>("candidate query starts");
+        candidateEnd = New<int>("candidate query ends");
+        kept = New<int>("kept candidates");
+        itemIndex = New<int>("item indices");
+        candidateQueries = New<int>("candidate query counts");
+        partialBase = New<int>("partial bases");
+        candidateTasks = New<int>("candidate task counts");
+        taskBase = New<int>("task bases");
+        candidatePackedTasks = New<int>("candidate packed task counts");
+        packedTaskBase = New<int>("packed task bases");
+        partialCounts = New<int>("partial counts");
+    }
+
+    /// <summary>The pointer-jumping pairs (links, ranks): round r reads pair r mod 2 and writes the other.</summary>
+    public DeviceBuffer<int>[] TourNext { get; }
+
+    /// <summary>See <see cref="TourNext"/>.</summary>
+    public DeviceBuffer<int>[] TourRank { get; }
+
+    /// <summary>The header the host reads.</summary>
+    public DeviceBuffer<long> Header => header;
+
+    /// <summary>The queries' staging buffer.</summary>
+    public DeviceBuffer<TreeQuery> Queries => queries;
+
+    /// <summary>Sizes every array for <paramref name="nodeBound"/> node ids, <paramref name="liveNodes"/>, <paramref name="queryCount"/> and the group and candidate bounds.</summary>
+    public void Reserve(int nodeBound, int liveNodes, int queryCount, int groupBound, int candidateBound)
+    {
+        foreach (var b in new[] { liveIndex, siblingKey, siblingId, nextSibling, nodePre }) b.EnsureLength(nodeBound);
+        liveIds.EnsureLength(liveNodes);
+        firstChild.EnsureLength(nodeBound + 1);
+        foreach (var b in TourNext.Concat(TourRank)) b.EnsureLength(2L * nodeBound);
+        foreach (var b in new[] { preNode, preSize, subtreeEnd }) b.EnsureLength(liveNodes);
+        foreach (var b in new[] { ownBegin, keep, flatBegin, nodeGroups, nodeGroupBase }) b.EnsureLength(liveNodes + 1);
+        queryKey.EnsureLength(queryCount);
+        partialCounts.EnsureLength(queryCount + 1);
+        header.EnsureLength(PlanHeader.Length);
+        foreach (var b in new[] { groupBegin, groupLo, groupHi, groupChunks, chunkBase }) b.EnsureLength(groupBound + 1L);
+        foreach (var b in new[] { candidateGroup, candidateFirst, candidateEnd, kept, itemIndex, candidateQueries, partialBase,
+                     candidateTasks, taskBase, candidatePackedTasks, packedTaskBase })
+            b.EnsureLength(candidateBound + 1L);
+    }
+
+    /// <summary>The scratch arrays as views (the tree's, the device plan's and the scalars are the caller's to fill in).</summary>
+    public PlanViews Views() => new()
+    {
+        Queries = queries.View,
+        LiveIndex = liveIndex.View, LiveIds = liveIds.View, SiblingKey = siblingKey.View, SiblingId = siblingId.View, FirstChild = firstChild.View, NextSibling = nextSibling.View,
+        TourNext = TourNext[0].View, TourRank = TourRank[0].View,
+        NodePre = nodePre.View, PreNode = preNode.View, PreSize = preSize.View,
+        QueryKey = queryKey.View, OwnBegin = ownBegin.View, SubtreeEnd = subtreeEnd.View, Keep = keep.View, FlatBegin = flatBegin.View,
+        NodeGroups = nodeGroups.View, NodeGroupBase = nodeGroupBase.View,
+        GroupBegin = groupBegin.View, GroupLo = groupLo.View, GroupHi = groupHi.View, GroupChunks = groupChunks.View, ChunkBase = chunkBase.View,
+        CandidateGroup = candidateGroup.View, CandidateFirst = candidateFirst.View, CandidateEnd = candidateEnd.View,
+        Kept = kept.View, ItemIndex = itemIndex.View, CandidateQueries = candidateQueries.View, PartialBase = partialBase.View,
+        CandidateTasks = candidateTasks.View, TaskBase = taskBase.View,
+        CandidatePackedTasks = candidatePackedTasks.View, PackedTaskBase = packedTaskBase.View,
+        PartialCounts = partialCounts.View, Header = header.View,
+    };
+
+    public void Dispose()
+    {
+        foreach (var b in all) b.Dispose();
+    }
+}

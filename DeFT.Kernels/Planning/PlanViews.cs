@@ -1,0 +1,134 @@
+using DeFT.Core.Planning;
+using DeFT.Core.Trees;
+using DeFT.Kernels.Attention;
+using ILGPU;
+
+namespace DeFT.Kernels.Planning;
+
+/// <summary>
+/// Everything the planning kernels read and write, in the order the step fills it (see <see cref="DevicePlanner"/>).
+/// Arrays "by pre-order" are indexed by a live node's depth-first position <c>i</c> in <c>[0, LiveNodes)</c>, with one
+/// extra entry at <c>LiveNodes</c> where an exclusive scan leaves its total. Counts only the device knows (flat tokens,
+/// groups, candidates) are read from those totals; the buffers are sized by bounds the host knows.
+/// </summary>
+internal struct PlanViews
+{
+    /// <summary>The decoding tree.</summary>
+    public DeviceTreeViews Tree;
+    /// <summary>The step's queries, in the caller's order.</summary>
+    public ArrayView<TreeQuery> Queries;
+
+    /// <summary>Per node id: how many live ids precede it (exclusive scan of the live flags).</summary>
+    public ArrayView<int> LiveIndex;
+    /// <summary>The live node ids, ascending.</summary>
+    public ArrayView<int> LiveIds;
+    /// <summary>Live nodes sorted by (parent, id): the parent + 1 (0: a root).</summary>
+    public ArrayView<int> SiblingKey;
+    /// <summary>Live nodes sorted by (parent, id): the id (children grouped by parent, in id order).</summary>
+    public ArrayView<int> SiblingId;
+    /// <summary>Per parent + 1: its first child (-1: none).</summary>
+    public ArrayView<int> FirstChild;
+    /// <summary>Per node id: its next sibling (-1: none).</summary>
+    public ArrayView<int> NextSibling;
+    /// <summary>Per Euler-tour edge (2·id going down, 2·id + 1 coming up): the next edge (-1: the end).</summary>
+    public ArrayView<int> TourNext;
+    /// <summary>Per Euler-tour edge: 1 for a down edge, 0 for an up edge; after list ranking, the down edges from it to the end.</summary>
+    public ArrayView<int> TourRank;
+    /// <summary>Per node id: its pre-order position.</summary>
+    public ArrayView<int> NodePre;
+    /// <summary>By pre-order: the node id.</summary>
+    public ArrayView<int> PreNode;
+    /// <summary>By pre-order: live nodes in the subtree, the node included.</summary>
+    public ArrayView<int> PreSize;
+
+    /// <summary>Ordered position → (pre-order of the query's node) · 2³² + its visible tokens, ascending.</summary>
+    public ArrayView<long> QueryKey;
+    /// <summary>Ordered position → caller's query index (the device plan's buffer).</summary>
+    public ArrayView<int> QueryOrder;
+    /// <summary>By pre-order: the first ordered query on the node (at <c>LiveNodes</c>: the query count).</summary>
+    public ArrayView<int> OwnBegin;
+    /// <summary>By pre-order: one past the last ordered query in the node's subtree.</summary>
+    public ArrayView<int> SubtreeEnd;
+    /// <summary>By pre-order: tokens of the node some query sees (its first ones).</summary>
+    public ArrayView<int> Keep;
+    /// <summary>By pre-order: the node's first flat token (exclusive scan of <see cref="Keep"/>; at <c>LiveNodes</c>: the flat token count).</summary>
+    public ArrayView<int> FlatBegin;
+    /// <summary>Per flat token: its KV-cache slot (the device plan's buffer).</summary>
+    public ArrayView<int> TokenSlots;
+    /// <summary>Per flat token: the ordered queries that see it (the device plan's buffer).</summary>
+    public ArrayView<QueryRange> TokenVisibility;
+
+    /// <summary>By pre-order (Node): groups of the node, then their exclusive scan <see cref="NodeGroupBase"/>.</summary>
+    public ArrayView<int> NodeGroups;
+    /// <summary>By pre-order (Node): the node's first group.</summary>
+    public ArrayView<int> NodeGroupBase;
+    /// <summary>Per group: its first flat token (at the group count: the flat token count).</summary>
+    public ArrayView<int> GroupBegin;
+    /// <summary>Per group: the smallest ordered query that sees one of its tokens.</summary>
+    public ArrayView<int> GroupLo;
+    /// <summary>Per group: one past the largest ordered query that sees one of its tokens.</summary>
+    public ArrayView<int> GroupHi;
+    /// <summary>Per group: its query chunks of at most <see cref="MaxQueries"/> (0 past the last group).</summary>
+    public ArrayView<int> GroupChunks;
+    /// <summary>Per group: its first candidate item (exclusive scan of <see cref="GroupChunks"/>).</summary>
+    public ArrayView<int> ChunkBase;
+
+    /// <summary>Per candidate (a group's query chunk): its group.</summary>
+    public ArrayView<int> CandidateGroup;
+    /// <summary>Per candidate: the first ordered query that sees one of its tokens (trimmed query range).</summary>
+    public ArrayView<int> CandidateFirst;
+    /// <summary>Per candidate: one past the last ordered query that sees one of its tokens.</summary>
+    public ArrayView<int> CandidateEnd;
+    /// <summary>Per candidate: 1 when some query sees it (it becomes a work item).</summary>
+    public ArrayView<int> Kept;
+    /// <summary>Per candidate: its work item's index (exclusive scan of <see cref="Kept"/>).</summary>
+    public ArrayView<int> ItemIndex;
+    /// <summary>Per candidate: its trimmed query count (0 if dropped).</summary>
+    public ArrayView<int> CandidateQueries;
+    /// <summary>Per candidate: its first partial slot (exclusive scan of <see cref="CandidateQueries"/>).</summary>
+    public ArrayView<int> PartialBase;
+    /// <summary>Per candidate: its thread-group tasks at <see cref="RowsPerTask"/> rows.</summary>
+    public ArrayView<int> CandidateTasks;
+    /// <summary>Per candidate: its first task (exclusive scan of <see cref="CandidateTasks"/>).</summary>
+    public ArrayView<int> TaskBase;
+    /// <summary>Per candidate: its tasks at <see cref="PackedRowsPerTask"/> rows (a streaming plan).</summary>
+    public ArrayView<int> CandidatePackedTasks;
+    /// <summary>Per candidate: its first task at <see cref="PackedRowsPerTask"/> rows.</summary>
+    public ArrayView<int> PackedTaskBase;
+
+    /// <summary>Per caller query: how many partial slots it merges (then scanned into <see cref="PartialOffsets"/>).</summary>
+    public ArrayView<int> PartialCounts;
+    /// <summary>The device plan's CSR offsets, by caller query.</summary>
+    public ArrayView<int> PartialOffsets;
+    /// <summary>The device plan's partial slots (after the header is read).</summary>
+    public ArrayView<int> PartialSlots;
+    /// <summary>The device plan's work items (after the header is read).</summary>
+    public ArrayView<WorkItem> Items;
+    /// <summary>The device plan's tasks (after the header is read).</summary>
+    public ArrayView<AttentionTask> Tasks;
+    /// <summary>The totals the host reads once per step (<see cref="PlanHeader"/>).</summary>
+    public ArrayView<long> Header;
+
+    /// <summary>One past the largest node id.</summary>
+    public int NodeBound;
+    /// <summary>Live nodes.</summary>
+    public int LiveNodes;
+    /// <summary>Queries.</summary>
+    public int QueryCount;
+    /// <summary>Length of <see cref="GroupChunks"/> less one: a bound on the groups.</summary>
+    public int GroupBound;
+    /// <summary>Length of the candidate arrays less one: a bound on the candidates.</summary>
+    public int CandidateBound;
+    /// <summary><see cref="PlannerOptions.BlockTokens"/>.</summary>
+    public int BlockTokens;
+    /// <summary><see cref="PlannerOptions.MaxQueriesPerItem"/>.</summary>
+    public int MaxQueries;
+    /// <summary>Query heads per KV head (rows per query of a work item).</summary>
+    public int GroupSize;
+    /// <summary>Rows per task of the kernel on a plan that shares KV.</summary>
+    public int RowsPerTask;
+    /// <summary>Rows per task of the kernel on a streaming plan.</summary>
+    public int PackedRowsPerTask;
+    /// <summary>1 when the tasks are cut at <see cref="PackedRowsPerTask"/> (set after the header is read).</summary>
+    public int PackRows;
+}

@@ -1,0 +1,77 @@
+using DeFT.Core;
+using DeFT.Core.Planning;
+using DeFT.Core.Trees;
+using DeFT.Kernels;
+using DeFT.Tests.Kernels;
+using DeFT.Tests.Support;
+
+namespace DeFT.Tests.Planning;
+
+/// <summary>
+/// The device planner builds, element for element, the plan the host builds and uploads (DESIGN.md §5's trees, random
+/// trees and forests, both device methods, several options), on the CPU accelerator. Trees are joined into forests
+/// (<see cref="Forests"/>) to keep the number of plans, and kernel launches, small.
+/// </summary>
+[Collection(CpuAcceleratorCollection.Name)]
+public sealed class DevicePlannerEqualityTests(CpuAcceleratorFixture fixture)
+{
+    private static readonly HeadConfig Heads = new(8, 2, 64);
+
+    public static readonly PlanMethod[] Methods = { PlanMethod.Flatten, PlanMethod.Node };
+
+    public static TheoryData<PlanMethod, int, int> MethodsAndOptions()
+    {
+        var data = new TheoryData<PlanMethod, int, int>();
+        foreach (var m in Methods)
+            foreach (var (blockTokens, maxQueries) in new[] { (7, 3), (64, 64), (256, 2), (1, 1) })
+                data.Add(m, blockTokens, maxQueries);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(MethodsAndOptions))]
+    public void Random_trees_and_forests_plan_the_same_on_the_device(PlanMethod method, int blockTokens, int maxQueries)
+    {
+        var options = new PlannerOptions { BlockTokens = blockTokens, MaxQueriesPerItem = maxQueries };
+        var seeds = RandomTrees.Seeds.Take(blockTokens == 1 ? 1 : blockTokens < 64 ? 3 : RandomTrees.Seeds.Length); // small blocks: many items, slow on the CPU accelerator
+        var (tree, queries) = Forests.Join(RandomTrees.Shapes.SelectMany(shape => seeds.Select(seed =>
+        {
+            var (t, q, _) = shape.Builder.Build(seed);
+            return (t, q);
+        })));
+        AssertSame(tree, queries, method, options, $"{method} {options}, every random shape, seeds {string.Join(",", seeds)}");
+    }
+
+    /// <summary>The single query alone (the whole plan is one sequence), the others joined in a forest.</summary>
+    [Theory]
+    [InlineData(PlanMethod.Flatten)]
+    [InlineData(PlanMethod.Node)]
+    public void Edge_cases_plan_the_same_on_the_device(PlanMethod method)
+    {
+        var (single, singleQueries) = EdgeCaseTrees.Build("single-query");
+        AssertSame(single, singleQueries, method, PlannerOptions.Default, $"single-query {method}");
+        var (tree, queries) = Forests.Join(EdgeCaseTrees.Names.Where(n => n != "single-query").Select(EdgeCaseTrees.Build));
+        AssertSame(tree, queries, method, PlannerOptions.Default, $"every other edge case of DESIGN.md §5 in one forest, {method}");
+    }
+
+    [Fact]
+    public void Tensor_core_tasks_and_the_streaming_shape_match_the_upload()
+    {
+        // Tensor cores cut tasks at 64 rows on a shared plan and 16 on a streaming one: one tree of each.
+        foreach (string spec in new[] { "1,40_300,3", "6_90" })
+        {
+            var w = DeFT.Workloads.TreeSpec.Build(spec);
+            AssertSame(w.Tree, w.Queries, PlanMethod.Flatten, new PlannerOptions { BlockTokens = 32 }, spec, AttentionKernel.TensorCore);
+        }
+    }
+
+    private void AssertSame(DecodingTree tree, TreeQuery[] queries, PlanMethod method, PlannerOptions options, string because,
+        AttentionKernel kernel = AttentionKernel.CudaCore)
+    {
+        var attention = fixture.For(Heads, kernel);
+        var planner = fixture.PlannerFor(Heads, kernel);
+        using var planned = attention.CreatePlan();
+        planner.Plan(planned, tree, queries, method, options);
+        DevicePlanComparison.AssertHolds(attention, planned, TreePlanner.Plan(tree, queries, method, options), because);
+    }
+}

@@ -1,0 +1,76 @@
+using DeFT.Core.Decoding;
+using DeFT.Core.Planning;
+using DeFT.Kernels;
+using DeFT.Kernels.Planning;
+using DeFT.Core;
+using DeFT.Tests.Kernels;
+
+namespace DeFT.Tests.Planning;
+
+/// <summary>
+/// The device planner's tree mirror follows a decode session step by step with small uploads (only what changed), and
+/// the plan it builds equals the host's after every kind of edit: appends, forks, prunes, new roots, token trees, accepts.
+/// </summary>
+[Collection(CpuAcceleratorCollection.Name)]
+public sealed class DeviceTreeSyncTests(CpuAcceleratorFixture fixture)
+{
+    [Fact]
+    public void Random_session_edits_keep_the_device_plan_equal_to_the_host_plan()
+    {
+        var heads = new HeadConfig(4, 2, 64);
+        var attention = fixture.For(heads);
+        // A planner of its own: its mirror starts empty and sees only this session's tree.
+        using var planner = new DevicePlanner(attention);
+        using var devicePlan = attention.CreatePlan();
+        var session = new DecodeSession(new SlotPool(4000));
+        var rng = new Random(11);
+        int prompt = session.AddRoot(30);
+        var branches = Enumerable.Range(0, 4).Select(_ => session.Fork(prompt, 3)).ToList();
+        int[] candidates = Array.Empty<int>();
+        int speculating = -1;
+        var options = new PlannerOptions { BlockTokens = 8, MaxQueriesPerItem = 3 };
+        for (int step = 0; step < 8; step++)
+        {
+            long tokensBefore = session.Tree.TokenCount;
+            string edit = (step % 4) switch
+            {
+                0 => "append to every branch",
+                1 => "fork two, prune one",
+                2 => "token tree under a branch",
+                _ => "accept a path, add a root",
+            };
+            switch (step % 4)
+            {
+                case 0:
+                    session.AppendToBranches();
+                    break;
+                case 1:
+                    branches.Add(session.Fork(branches[rng.Next(branches.Count)], 2));
+                    branches.Add(session.Fork(prompt, 0));
+                    int victim = branches[rng.Next(branches.Count - 1)];
+                    session.Prune(victim);
+                    branches.RemoveAll(b => !session.Tree.IsLive(b));
+                    break;
+                case 2:
+                    speculating = branches.First(b => session.Tree.Children(b).Count == 0);
+                    candidates = session.AddCandidates(speculating, new[] { -1, -1, 0, 0, 1, 2 });
+                    break;
+                default:
+                    session.Accept(speculating, new[] { candidates[1], candidates[4] });
+                    session.AddRoot(5 + step);
+                    break;
+            }
+            session.TakeNewSlots();
+            var method = step % 2 == 0 ? PlanMethod.Flatten : PlanMethod.Node;
+            session.PlanOnDevice(planner, devicePlan, method, options);
+            DevicePlanComparison.AssertHolds(attention, devicePlan, session.Plan(method, options), $"step {step} ({edit}), {method}");
+            if (step > 0)
+                planner.LastSlotUploads.Should().BeLessThan((int)tokensBefore,
+                    $"step {step} ({edit}) uploads the new tokens and the nodes that moved, not the tree");
+        }
+        session.PlanOnDevice(planner, devicePlan, PlanMethod.Flatten, options);
+        planner.LastNodeUploads.Should().Be(0, "an unchanged tree uploads nothing");
+        planner.LastSlotUploads.Should().Be(0, "an unchanged tree uploads nothing");
+        DevicePlanComparison.AssertHolds(attention, devicePlan, session.Plan(PlanMethod.Flatten, options), "planned again, unchanged");
+    }
+}
