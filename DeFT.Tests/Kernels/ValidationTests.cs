@@ -138,8 +138,8 @@ public sealed class ValidationTests(CpuAcceleratorFixture fixture) : UploadedCas
     [Fact]
     public void Unsupported_head_dimension()
     {
-        var e = FluentActions.Invoking(() => new TreeAttention(accelerator, new HeadConfig(4, 1, 96))).Should().Throw<NotSupportedException>().Which;
-        e.Message.Should().Contain("96").And.Contain("64").And.Contain("128");
+        var e = FluentActions.Invoking(() => new TreeAttention(accelerator, new HeadConfig(4, 1, 192))).Should().Throw<NotSupportedException>().Which;
+        e.Message.Should().Contain("192").And.Contain("64").And.Contain("256");
     }
 
     private TException ShouldThrowBeforeLaunch<TException>(Action run) where TException : Exception
