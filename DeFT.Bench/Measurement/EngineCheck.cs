@@ -2,6 +2,7 @@ using DeFT.Core;
 using DeFT.Core.Decoding;
 using DeFT.Core.Planning;
 using DeFT.Core.Reference;
+using DeFT.Core.Trees;
 using DeFT.Kernels;
 using DeFT.Kernels.Device;
 using ILGPU;
@@ -79,6 +80,41 @@ public static class EngineCheck
         bool passed = finite && worst <= bound && worstLse <= 4e-3;
         return new IsolationCheck.Result($"engine steps {elements} {heads} {scores} {attention.Kernel}", passed,
             $"{steps} steps, device KV writes on a stream: max |Δ| {worst:G2} (bound {bound:G2}), LSE {worstLse:G2}");
+    }
+
+    /// <summary>
+    /// K/V memory the engine allocated itself, attached by raw pointer (<see cref="KvLayer.FromPointers"/>): the same
+    /// plan over the same bits must give bit for bit the output of a <see cref="KvCache"/> holding them.
+    /// </summary>
+    public static IsolationCheck.Result ForeignPointers(Accelerator accelerator)
+    {
+        var heads = new HeadConfig(8, 2, 64);
+        var tree = new DecodingTree();
+        int root = tree.AddRoot(Enumerable.Range(0, 40));
+        TreeQuery[] queries = [new(tree.Fork(root, Enumerable.Range(40, 9)), 9), new(tree.Fork(root, Enumerable.Range(49, 9)), 9)];
+        int slotCount = 58, row = heads.KvHeads * heads.HeadDim;
+        var k = Values((long)slotCount * row, seed: 1, ElementType.Float16).Select(x => (System.Half)x).ToArray();
+        var v = Values((long)slotCount * row, seed: 2, ElementType.Float16).Select(x => (System.Half)x).ToArray();
+        var q = Values((long)queries.Length * heads.QueryHeads * heads.HeadDim, seed: 3, ElementType.Float16).Select(x => (System.Half)x).ToArray();
+        var attention = new TreeAttention(accelerator, heads);
+        using var plan = attention.CreatePlan();
+        attention.Upload(plan, TreePlanner.Plan(tree, queries, PlanMethod.Flatten));
+        using var qDevice = accelerator.Allocate1D(q);
+        using var output = accelerator.Allocate1D<System.Half>(q.Length);
+        using var cache = new KvCache(accelerator, heads, slotCount);
+        cache.WriteLayer(0, k, v);
+        attention.Run(plan, qDevice.View, cache.Layer(0), output.View);
+        var expected = output.GetAsArray1D();
+        // The engine's own allocations (here made through ILGPU only to have device memory): attached by pointer.
+        using var kOwned = accelerator.Allocate1D(k);
+        using var vOwned = accelerator.Allocate1D(v);
+        var layer = KvLayer.FromPointers(accelerator, kOwned.NativePtr, vOwned.NativePtr, slotCount, heads);
+        output.MemSetToZero();
+        attention.Run(plan, qDevice.View, layer, output.View);
+        var actual = output.GetAsArray1D();
+        bool same = expected.Select(BitConverter.HalfToUInt16Bits).SequenceEqual(actual.Select(BitConverter.HalfToUInt16Bits));
+        return new IsolationCheck.Result("engine K/V attached by raw pointer", same,
+            same ? "bit for bit the output over a KvCache holding the same K/V" : "outputs differ from the KvCache run");
     }
 
     // Values in [-1, 1) rounded to the element type, so the reference reads exactly what the kernels do.

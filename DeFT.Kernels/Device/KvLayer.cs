@@ -1,5 +1,6 @@
 using DeFT.Core;
 using ILGPU;
+using ILGPU.Runtime;
 using Half = ILGPU.Half;
 
 namespace DeFT.Kernels.Device;
@@ -31,6 +32,26 @@ public readonly record struct KvLayer
     /// <exception cref="ArgumentException">A view does not start on a 16-byte boundary.</exception>
     public KvLayer(ArrayView<BFloat16> k, ArrayView<BFloat16> v, int slotCount, HeadConfig heads)
         : this(k.Cast<ushort>(), v.Cast<ushort>(), ElementType.BFloat16, slotCount, heads, cache: null) => CheckAlignment(k, v);
+
+    /// <summary>
+    /// A layer over K and V memory the caller owns and ILGPU did not allocate: raw device pointers (on the CPU
+    /// accelerator, host pointers), e.g. an inference engine's own KV tensors, each <c>[slots, Hkv, D]</c> of
+    /// <paramref name="elements"/>. Nothing is copied and nothing is freed: the memory must outlive every run on it.
+    /// </summary>
+    /// <exception cref="ArgumentException">A pointer is null or not 16-byte aligned, or the accelerator is neither CUDA nor CPU.</exception>
+    public static KvLayer FromPointers(Accelerator accelerator, IntPtr k, IntPtr v, int slotCount, HeadConfig heads,
+        ElementType elements = ElementType.Float16)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        DeviceChecks.Live(accelerator);
+        if (!Enum.IsDefined(elements)) throw new ArgumentOutOfRangeException(nameof(elements), elements, "Unknown element type.");
+        if (slotCount < 1) throw new ArgumentOutOfRangeException(nameof(slotCount), slotCount, "Need at least one slot.");
+        long length = (long)slotCount * heads.KvHeads * heads.HeadDim;
+        var kView = ForeignMemory.View<ushort>(accelerator, k, length, nameof(k));
+        var vView = ForeignMemory.View<ushort>(accelerator, v, length, nameof(v));
+        CheckAlignment(kView, vView);
+        return new KvLayer(kView, vView, elements, slotCount, heads, cache: null);
+    }
 
     // Not checked for alignment: a cache's layers start at multiples of Hkv × D elements, aligned for every supported head dim.
     internal KvLayer(ArrayView<ushort> k, ArrayView<ushort> v, ElementType elements, int slotCount, HeadConfig heads, KvCache? cache)

@@ -26,6 +26,15 @@ public sealed class EngineStepTests(CpuAcceleratorFixture fixture)
     }
 
     [Fact]
+    public void Kv_memory_attached_by_raw_pointer_gives_the_same_output_as_a_kv_cache()
+    {
+        var result = EngineCheck.ForeignPointers(fixture.Accelerator);
+        result.Passed.Should().BeTrue(result.Detail);
+        FluentActions.Invoking(() => KvLayer.FromPointers(fixture.Accelerator, IntPtr.Zero, IntPtr.Zero, 4, new HeadConfig(2, 1, 64)))
+            .Should().Throw<ArgumentException>().WithParameterName("k");
+    }
+
+    [Fact]
     public void Device_side_kv_writes_land_in_their_slots_and_refuse_bad_views()
     {
         var heads = new HeadConfig(2, 1, 64);
