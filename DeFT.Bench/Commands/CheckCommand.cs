@@ -48,6 +48,7 @@ public sealed class CheckCommand : Command<CheckCommand.Settings>
         foreach (var h in engineHeads)
             foreach (var elements in Enum.GetValues<ElementType>())
                 results.Add(EngineCheck.DecodeSteps(accelerator, h, elements, capped));
+        results.Add(EngineCheck.DecodeSteps(accelerator, engineHeads[0], ElementType.BFloat16, capped, pageTokens: 16));
         results.Add(EngineCheck.ForeignPointers(accelerator));
         var table = new Table().AddColumns("check", "result", "detail");
         foreach (var r in results)

@@ -19,16 +19,21 @@ namespace DeFT.Bench.Measurement;
 /// </summary>
 public static class EngineCheck
 {
-    /// <summary>Runs <paramref name="steps"/> decode steps of four branches under a <paramref name="promptTokens"/>-token prompt.</summary>
+    /// <summary>
+    /// Runs <paramref name="steps"/> decode steps of four branches under a <paramref name="promptTokens"/>-token prompt,
+    /// the KV cache in pages of <paramref name="pageTokens"/> (the session's pool hands them out; 1: plain slots).
+    /// </summary>
     public static IsolationCheck.Result DecodeSteps(Accelerator accelerator, HeadConfig heads, ElementType elements, ScoreTransform scores,
-        int promptTokens = 40, int steps = 3, AttentionKernel? kernel = null)
+        int promptTokens = 40, int steps = 3, int pageTokens = 1, AttentionKernel? kernel = null)
     {
         var attention = new TreeAttention(accelerator, heads, kernel, new AttentionOptions { Elements = elements, Scores = scores });
-        int slotCount = promptTokens + 4 * (steps + 1) + 8;
+        // Room for the prompt's pages and each branch's own pages.
+        int pages = (promptTokens + pageTokens - 1) / pageTokens + 4 * ((steps + pageTokens) / pageTokens) + 8;
+        int slotCount = pages * pageTokens;
         using var kv = new KvCache(accelerator, heads, slotCount, elements: elements);
         using var stream = accelerator.CreateStream();
         using var plan = attention.CreatePlan();
-        var session = new DecodeSession(new SlotPool(slotCount));
+        var session = new DecodeSession(new SlotPool(slotCount, pageTokens));
         int prompt = session.AddRoot(promptTokens);
         for (int b = 0; b < 4; b++) session.Fork(prompt, tokens: 1);
         int row = heads.KvHeads * heads.HeadDim;
@@ -78,7 +83,7 @@ public static class EngineCheck
         }
         double bound = elements == ElementType.BFloat16 ? 1.5e-2 : 2e-3;
         bool passed = finite && worst <= bound && worstLse <= 4e-3;
-        return new IsolationCheck.Result($"engine steps {elements} {heads} {scores} {attention.Kernel}", passed,
+        return new IsolationCheck.Result($"engine steps {elements} {heads} {scores} {attention.Kernel}" + (pageTokens > 1 ? $", {pageTokens}-token pages" : ""), passed,
             $"{steps} steps, device KV writes on a stream: max |Δ| {worst:G2} (bound {bound:G2}), LSE {worstLse:G2}");
     }
 

@@ -63,7 +63,7 @@ public sealed class DecodeSession
     public int Append(int node)
     {
         RequireLive(node);
-        int slot = Pool.Allocate(1)[0];
+        int slot = Pool.Allocate(1, LastSlot(node))[0];
         Tree.Append(node, slot);
         newSlots.Add(slot);
         return slot;
@@ -76,7 +76,7 @@ public sealed class DecodeSession
     public int[] AppendToBranches()
     {
         var branches = Tree.PreOrder().Where(n => Tree.Children(n).Count == 0 && !candidates.Contains(n)).ToArray();
-        var slots = Pool.Allocate(branches.Length);
+        var slots = Pool.Allocate(branches.Select(LastSlot).ToArray());
         for (int i = 0; i < branches.Length; i++) Tree.Append(branches[i], slots[i]);
         newSlots.AddRange(slots);
         return slots;
@@ -179,6 +179,13 @@ public sealed class DecodeSession
             var dropped = slots.ToHashSet();
             newSlots.RemoveAll(dropped.Contains);
         }
+    }
+
+    // The slot a node's next token continues from (its page first, with a paged pool): its last token's, or -1.
+    private int LastSlot(int node)
+    {
+        var slots = Tree.Slots(node);
+        return slots.Count == 0 ? -1 : slots[^1];
     }
 
     private void RequireLive(int node)

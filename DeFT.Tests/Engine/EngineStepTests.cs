@@ -10,18 +10,19 @@ namespace DeFT.Tests.Engine;
 
 /// <summary>
 /// The engine-style sample: decode steps of a session whose new tokens' K/V are written from device views on a
-/// non-default stream, with bf16, head dim 256, a custom scale and a logit soft cap, against the reference every step.
+/// non-default stream, with bf16, head dim 256, a custom scale and a logit soft cap, paged KV of 16-token pages, against
+/// the reference every step.
 /// </summary>
 [Collection(CpuAcceleratorCollection.Name)]
 public sealed class EngineStepTests(CpuAcceleratorFixture fixture)
 {
     [Theory]
-    [InlineData(256, ElementType.BFloat16)]
-    [InlineData(96, ElementType.Float16)]
-    public void Decode_steps_with_device_kv_writes_on_a_stream_match_the_reference(int headDim, ElementType elements)
+    [InlineData(256, ElementType.BFloat16, 16)]
+    [InlineData(96, ElementType.Float16, 1)]
+    public void Decode_steps_with_device_kv_writes_on_a_stream_match_the_reference(int headDim, ElementType elements, int pageTokens)
     {
         var result = EngineCheck.DecodeSteps(fixture.Accelerator, new HeadConfig(4, 2, headDim), elements,
-            new ScoreTransform(scale: 0.07, softCap: 30), promptTokens: 24, steps: 2);
+            new ScoreTransform(scale: 0.07, softCap: 30), promptTokens: 24, steps: 2, pageTokens: pageTokens);
         result.Passed.Should().BeTrue(result.Detail);
     }
 
