@@ -33,7 +33,7 @@ public sealed class TreeAttention
     public const double TensorCoreSharingThreshold = 1.5;
 
     /// <summary>Head dimensions the kernels are built for (the tensor-core kernel runs them all).</summary>
-    public static IReadOnlyList<int> SupportedHeadDims { get; } = new[] { 64, 96, 128, 256 };
+    public static IReadOnlyList<int> SupportedHeadDims => TensorCoreLayout.HeadDims;
 
     /// <summary>Head dimensions the CUDA-core kernel (<see cref="AttentionKernel.CudaCore"/>) also runs.</summary>
     public static IReadOnlyList<int> CudaCoreHeadDims { get; } = new[] { 64, 128 };

@@ -40,7 +40,7 @@ public sealed class DeviceRandom
 
     /// <summary>Element <paramref name="index"/> of the tensor of <paramref name="seed"/> as <paramref name="elements"/> holds it.</summary>
     public static float Value(uint seed, long index, ElementType elements) =>
-        elements == ElementType.BFloat16 ? (float)BFloat16.FromFloat(Value(seed, index)) : Value(seed, index);
+        ElementBits.Round(Value(seed, index), elements);
 
     /// <summary>Element <paramref name="index"/> of the tensor of <paramref name="seed"/> (exact in fp16).</summary>
     public static float Value(uint seed, long index)

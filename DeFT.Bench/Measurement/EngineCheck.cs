@@ -73,7 +73,7 @@ public static class EngineCheck
                 attention.Run(plan, qDevice.View.AsContiguous().Cast<System.Half>(), kv.Layer(0), output.View.AsContiguous().Cast<System.Half>(), lse.View, stream);
             stream.Synchronize();
 
-            var result = output.GetAsArray1D().Select(bits => ToFloat(bits, elements)).ToArray();
+            var result = output.GetAsArray1D().Select(bits => ElementBits.ToFloat(bits, elements)).ToArray();
             var data = new AttentionData(heads, queries.Length, slotCount, q, k, v);
             var reference = ReferenceAttention.Compute(session.Tree, queries, data, scores);
             finite &= result.All(float.IsFinite);
@@ -126,16 +126,9 @@ public static class EngineCheck
     private static float[] Values(long count, int seed, ElementType elements)
     {
         var random = new Random(seed);
-        return Enumerable.Range(0, (int)count).Select(_ => Round((float)(random.NextDouble() * 2 - 1), elements)).ToArray();
+        return Enumerable.Range(0, (int)count).Select(_ => ElementBits.Round((float)(random.NextDouble() * 2 - 1), elements)).ToArray();
     }
 
-    private static float Round(float value, ElementType elements) =>
-        elements == ElementType.BFloat16 ? (float)BFloat16.FromFloat(value) : (float)(System.Half)value;
-
-    private static float ToFloat(ushort bits, ElementType elements) =>
-        elements == ElementType.BFloat16 ? BFloat16.ToFloat(bits) : (float)BitConverter.UInt16BitsToHalf(bits);
-
     private static MemoryBuffer1D<ushort, Stride1D.Dense> Upload(Accelerator accelerator, float[] values, ElementType elements) =>
-        accelerator.Allocate1D(values.Select(x => elements == ElementType.BFloat16
-            ? BFloat16.FromFloat(x).Bits : BitConverter.HalfToUInt16Bits((System.Half)x)).ToArray());
+        accelerator.Allocate1D(values.Select(x => ElementBits.From(x, elements)).ToArray());
 }

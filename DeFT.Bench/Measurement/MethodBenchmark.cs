@@ -95,7 +95,7 @@ public sealed class MethodBenchmark : IDisposable
             output.View.MemSet(stream, 0xFF); // NaN in fp16 and bf16: an element the kernels forget to write fails the check
             attention.Run(devicePlan, elements, q.View, layer, output.View, default, stream);
             stream.Synchronize();
-            var (maxAbs, relL2) = reference.Compare(output.GetAsArray1D().Select(bits => ToFloat(bits, elements)).ToArray());
+            var (maxAbs, relL2) = reference.Compare(output.GetAsArray1D().Select(bits => ElementBits.ToFloat(bits, elements)).ToArray());
             bool ok = maxAbs <= BenchmarkOptions.MaxAbsToleranceFor(elements) && relL2 <= BenchmarkOptions.RelL2ToleranceFor(elements);
 
             Percentiles? times = null;
@@ -130,9 +130,6 @@ public sealed class MethodBenchmark : IDisposable
         var baseline = records.FirstOrDefault(r => r.Method == Methods.NameOf(PlanMethod.Sequence) && r.MedianUs is not null);
         return records.Select(r => r with { SpeedupVsSequence = baseline?.MedianUs / r.MedianUs }).ToList();
     }
-
-    private static float ToFloat(ushort bits, ElementType elements) =>
-        elements == ElementType.BFloat16 ? BFloat16.ToFloat(bits) : (float)BitConverter.UInt16BitsToHalf(bits);
 
     private bool Evicted(BenchmarkOptions options) => evictor is not null && options.Eviction != L2Eviction.None;
 }

@@ -128,14 +128,14 @@ internal static class TensorCoreLayout
         4 * (PoisonWord<TShape>() + 3 * default(TShape).TileTokens);
 
     /// <summary>Head dimensions the fragment code holds: multiples of 16 (one <see cref="DimBlock"/> each) whose 16-byte rows tile the copies, up to <see cref="HeadFragments.MaxBlocks"/> blocks.</summary>
-    public static bool SupportsHeadDim(int dim) => dim is 64 or 96 or 128 or 256;
+    public static IReadOnlyList<int> HeadDims { get; } = [64, 96, 128, 256];
 
     /// <summary>Throws when the shape breaks an assumption of the kernel's fragment code or exceeds the group's shared memory.</summary>
     public static void Validate<TShape>() where TShape : struct, ITensorCoreShape
     {
         var shape = default(TShape);
         string name = typeof(TShape).Name;
-        Require(SupportsHeadDim(shape.Value) && shape.Value <= 16 * HeadFragments.MaxBlocks, name,
+        Require(HeadDims.Contains(shape.Value) && shape.Value <= 16 * HeadFragments.MaxBlocks, name,
             $"head dimension {shape.Value}: the fragment code holds 64, 96, 128 or 256 dims");
         Require(shape.TileTokens == 32, name, $"{shape.TileTokens} tile tokens: the S tile is four 8-token fragments");
         Require(shape.RowsPerWarp == 16, name, $"{shape.RowsPerWarp} rows per warp: each warp holds one m16 tile");
