@@ -81,7 +81,7 @@ public static class EngineCheck
             var lseValues = lse.GetAsArray1D();
             for (int i = 0; i < lseValues.Length; i++) worstLse = Math.Max(worstLse, Math.Abs(lseValues[i] - reference.Lse[i]));
         }
-        double bound = elements == ElementType.BFloat16 ? 1.5e-2 : 2e-3;
+        double bound = BenchmarkOptions.MaxAbsToleranceFor(elements);
         bool passed = finite && worst <= bound && worstLse <= 4e-3;
         return new IsolationCheck.Result($"engine steps {elements} {heads} {scores} {attention.Kernel}" + (pageTokens > 1 ? $", {pageTokens}-token pages" : ""), passed,
             $"{steps} steps, device KV writes on a stream: max |Δ| {worst:G2} (bound {bound:G2}), LSE {worstLse:G2}");

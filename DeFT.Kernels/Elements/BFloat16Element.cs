@@ -5,8 +5,6 @@ namespace DeFT.Kernels.Elements;
 /// <summary>bfloat16 elements (<see cref="BFloat16"/>): unpacked by a shift, multiplied by the bf16 form of <c>mma.sync</c>.</summary>
 internal readonly struct BFloat16Element : IElement
 {
-    public ElementType Type => ElementType.BFloat16;
-
     public uint OnePair => 0x3F803F80u;
 
     public float Low(int word) => BFloat16.ToFloat((ushort)(word & 0xFFFF));

@@ -6,8 +6,6 @@ namespace DeFT.Kernels.Elements;
 /// <summary>IEEE fp16 elements.</summary>
 internal readonly struct Float16Element : IElement
 {
-    public ElementType Type => ElementType.Float16;
-
     public uint OnePair => 0x3C003C00u;
 
     public float Low(int word) => ToFloat((ushort)(word & 0xFFFF));

@@ -9,9 +9,6 @@ namespace DeFT.Kernels.Elements;
 /// </summary>
 internal interface IElement
 {
-    /// <summary>Which type this is.</summary>
-    ElementType Type { get; }
-
     /// <summary>Two ones, the B operand that turns an mma into row sums.</summary>
     uint OnePair { get; }
 
