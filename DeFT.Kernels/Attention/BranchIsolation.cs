@@ -1,3 +1,4 @@
+using DeFT.Kernels.Elements;
 using DeFT.Kernels.Primitives;
 using ILGPU;
 
@@ -14,12 +15,12 @@ namespace DeFT.Kernels.Attention;
 internal static class BranchIsolation
 {
     /// <summary>
-    /// Zeroes the non-finite fp16 values of the V tile at word <paramref name="vWord"/> (<paramref name="tokens"/> rows
+    /// Zeroes the non-finite values of the V tile at word <paramref name="vWord"/> (<paramref name="tokens"/> rows
     /// of <paramref name="rowWords"/> words, <paramref name="chunksPerRow"/> 16-byte chunks used) and writes
     /// <paramref name="tag"/> to the poison word of each token that had one. Returns whether this thread found any.
     /// </summary>
-    public static bool SanitizeValues(SharedWindow shared, int vWord, int poisonWord, int tokens, int rowWords, int chunksPerRow,
-        int tag, int thread, int groupSize)
+    public static bool SanitizeValues<TElement>(SharedWindow shared, int vWord, int poisonWord, int tokens, int rowWords,
+        int chunksPerRow, int tag, int thread, int groupSize) where TElement : struct, IElement
     {
         bool found = false;
         var chunks = shared.Words.Cast<Vec16>();
@@ -28,10 +29,15 @@ internal static class BranchIsolation
             int token = c / chunksPerRow;
             int at = (vWord + token * rowWords) / 4 + c - token * chunksPerRow;
             var v = chunks[at];
-            uint x = Finite((uint)v.X), y = Finite((uint)v.Y), z = Finite((uint)v.Z), w = Finite((uint)v.W);
-            if (x != (uint)v.X || y != (uint)v.Y || z != (uint)v.Z || w != (uint)v.W)
+            uint x = NonFinite<TElement>((uint)v.X), y = NonFinite<TElement>((uint)v.Y);
+            uint z = NonFinite<TElement>((uint)v.Z), w = NonFinite<TElement>((uint)v.W);
+            if ((x | y | z | w) != 0u)
             {
-                chunks[at] = new Vec16 { X = (int)x, Y = (int)y, Z = (int)z, W = (int)w };
+                chunks[at] = new Vec16
+                {
+                    X = (int)Finite((uint)v.X, x), Y = (int)Finite((uint)v.Y, y),
+                    Z = (int)Finite((uint)v.Z, z), W = (int)Finite((uint)v.W, w),
+                };
                 shared.Words[poisonWord + token] = (uint)tag;
                 found = true;
             }
@@ -39,11 +45,14 @@ internal static class BranchIsolation
         return found;
     }
 
-    // The fp16 pair with every ±∞ or NaN half (all exponent bits set) replaced by +0.
-    private static uint Finite(uint pair)
+    // Bit 15 of each half set where that element is ±∞ or NaN: adding the lowest exponent bit to an all-ones exponent
+    // carries into the sign position, and no smaller exponent reaches it (nor crosses into the other half).
+    private static uint NonFinite<TElement>(uint pair) where TElement : struct, IElement
     {
-        uint low = (pair & 0x7C00u) == 0x7C00u ? 0u : pair & 0xFFFFu;
-        uint high = (pair & 0x7C000000u) == 0x7C000000u ? 0u : pair & 0xFFFF0000u;
-        return low | high;
+        var e = default(TElement);
+        return ((pair & e.ExponentMask) + e.ExponentLowBit) & 0x80008000u;
     }
+
+    // The pair with the halves flagged in `nonFinite` (bit 15 of each) replaced by +0.
+    private static uint Finite(uint pair, uint nonFinite) => pair & ~((nonFinite >> 15) * 0xFFFFu);
 }

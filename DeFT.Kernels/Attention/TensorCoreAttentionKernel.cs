@@ -26,7 +26,7 @@ namespace DeFT.Kernels.Attention;
 /// every token of the tile is visible to every row of the task (one <c>bar.red.and</c>, the barrier itself); online
 /// softmax on the S fragments (row max over a quad with two xor-shuffles, exp2 in fp32 with the scale inside its FMA,
 /// probabilities packed to 16 bits by <c>cvt.rn</c>, row sums by an mma of that P with ones so they match the P that
-/// multiplies V, O rescaled only when a row's maximum moved); O += P·V with P's A fragments taken straight from the S
+/// multiplies V, O rescaled only when a row's maximum jumps by more than 2^8); O += P·V with P's A fragments taken straight from the S
 /// accumulators and V's B fragments by <c>ldmatrix.x4.trans</c> from the row-major V tile (no transpose by hand).
 /// </para>
 /// <para>
@@ -40,6 +40,9 @@ namespace DeFT.Kernels.Attention;
 /// </summary>
 internal static class TensorCoreAttentionKernel
 {
+    /// <summary>How far (log2 units) a tile's row maximum may exceed the row's reference maximum before O is rescaled.</summary>
+    private const float RescaleThreshold = 8f;
+
     /// <summary>The kernel, specialised for tile shape <typeparamref name="TShape"/> and element type <typeparamref name="TElement"/>.</summary>
     internal static void Kernel<TShape, TElement>(AttentionParams p) where TShape : struct, ITensorCoreShape where TElement : struct, IElement
     {
@@ -73,7 +76,8 @@ internal static class TensorCoreAttentionKernel
         // Prologue copies: the Q rows (into stage 1's space), tile 0 (its slots read from global memory) and the
         // slots of tile 1; then the Q fragments into registers.
         StageQ<TShape>(p, smem, task, tid);
-        IssueTile<TShape>(p, smem, task, 0, 0, -1, tid);
+        var copy = CopyLane.For<TShape>(p, task, tid);
+        IssueTile<TShape>(p, smem, task, copy, 0, 0, -1, tid);
         IssueSlots<TShape>(p, smem, task, 1, 1, tid);
         if (tid < tileTokens) smem.Words[poisonWord + tid] = 0u;
         CpAsync.WaitAll();
@@ -110,7 +114,7 @@ internal static class TensorCoreAttentionKernel
             bool unmasked = Group.BarrierAnd(visibleToAll);
             if (tile + 1 < tiles)
             {
-                IssueTile<TShape>(p, smem, task, tile + 1, TensorCoreLayout.StageWord<TShape>((tile + 1) & 1),
+                IssueTile<TShape>(p, smem, task, copy, tile + 1, TensorCoreLayout.StageWord<TShape>((tile + 1) & 1),
                     TensorCoreLayout.SlotWord<TShape>((tile + 1) & 1), tid);
                 IssueSlots<TShape>(p, smem, task, tile + 2, tile & 1, tid);
             }
@@ -118,7 +122,7 @@ internal static class TensorCoreAttentionKernel
             bool poisoned = false;
             if (!unmasked)
             {
-                bool found = BranchIsolation.SanitizeValues(smem, stage + tileWords, poisonWord, tileTokens, rowWords,
+                bool found = BranchIsolation.SanitizeValues<TElement>(smem, stage + tileWords, poisonWord, tileTokens, rowWords,
                     TensorCoreLayout.ChunksPerRow<TShape>(), tile + 1, tid, groupSize);
                 poisoned = Group.BarrierOr(found);
             }
@@ -137,26 +141,31 @@ internal static class TensorCoreAttentionKernel
             }
 
             // Online softmax of the two rows over the tile, in the log2 domain: the scale is applied inside exp2's
-            // argument (one FMA per score) and to the maximum of the scores.
+            // argument (one FMA per score) and to the maximum of the scores. A row's reference maximum moves only when
+            // the tile's exceeds it by more than RescaleThreshold (conditional rescaling, as FlashAttention-4 does):
+            // until then probabilities stay below 2^8, exact enough in the 16-bit P and fp32 sums, and the 2 + D/2
+            // multiplies that rescale O and the sums run only on the few tiles where some row's maximum jumps.
             var tileMax = QuadMax(new Float2 { X = scores.MaxLow(), Y = scores.MaxHigh() });
-            float newLow = XMath.Max(maxLow, tileMax.X * softmaxScale);
-            float newHigh = XMath.Max(maxHigh, tileMax.Y * softmaxScale);
-            float baseLow = newLow == float.NegativeInfinity ? 0f : newLow;
-            float baseHigh = newHigh == float.NegativeInfinity ? 0f : newHigh;
-            float correctionLow = XMath.Exp2(maxLow - baseLow);
-            float correctionHigh = XMath.Exp2(maxHigh - baseHigh);
-            maxLow = newLow;
-            maxHigh = newHigh;
+            float tileLow = tileMax.X * softmaxScale;
+            float tileHigh = tileMax.Y * softmaxScale;
+            float newLow = tileLow > maxLow + RescaleThreshold ? tileLow : maxLow;
+            float newHigh = tileHigh > maxHigh + RescaleThreshold ? tileHigh : maxHigh;
+            if (newLow != maxLow || newHigh != maxHigh)
+            {
+                // A row whose maximum stays keeps factor 1 (its maximum may be -inf still: -inf - -inf is NaN).
+                float correctionLow = newLow == maxLow ? 1f : FastExp2.Exp2(maxLow - newLow);
+                float correctionHigh = newHigh == maxHigh ? 1f : FastExp2.Exp2(maxHigh - newHigh);
+                rowSums.Scale(correctionLow, correctionHigh);
+                head.Rescale(dim, correctionLow, correctionHigh);
+                maxLow = newLow;
+                maxHigh = newHigh;
+            }
+            float baseLow = maxLow == float.NegativeInfinity ? 0f : maxLow;
+            float baseHigh = maxHigh == float.NegativeInfinity ? 0f : maxHigh;
             var pLow = default(MmaA);
             var pHigh = default(MmaA);
             Probabilities<TElement>(ref pLow, scores.T0, scores.T1, softmaxScale, baseLow, baseHigh);
             Probabilities<TElement>(ref pHigh, scores.T2, scores.T3, softmaxScale, baseLow, baseHigh);
-            if (correctionLow != 1f || correctionHigh != 1f)
-            {
-                // Once a long node's maximum has settled, most tiles skip these 2 + D/2 multiplies.
-                rowSums.Scale(correctionLow, correctionHigh);
-                head.Rescale(dim, correctionLow, correctionHigh);
-            }
             rowSums = element.Product(rowSums, pLow, ones);
             rowSums = element.Product(rowSums, pHigh, ones);
 
@@ -173,34 +182,62 @@ internal static class TensorCoreAttentionKernel
             WriteRow<TElement>(p, task, rowHigh, posHigh, maxHigh, rowSums.C2, poisonedHigh, head, true, t, dim);
     }
 
-    // Issues this thread's copies of tile `tile` into the stage at word `stage`: K and V rows by 16-byte chunks (chunk c of
-    // the tile is row c / chunksPerRow; tokens past the item zero-filled) and its token's mask. The slots come from the
-    // slot buffer at word `slots` (copied a tile ahead), or from global memory when it is -1.
-    private static void IssueTile<TShape>(AttentionParams p, SharedWindow smem, in TaskContext task, int tile, int stage, int slots,
-        int tid) where TShape : struct, ITensorCoreShape
+    // This thread's share of every tile's K/V copies. With C 16-byte chunks per row and G threads, thread i copies
+    // chunk i mod C of rows i / C, i / C + G / C, ... (threads past the last whole row of a pass copy nothing), so its
+    // chunk, and with it its offset within a slot's KV head, is the same for every tile: computed once, before the loop.
+    private struct CopyLane
+    {
+        public int FirstRow;   // first tile row it copies (the tile's token count when none)
+        public int Word;       // word of its chunk in row 0 of a stage's K tile
+        public long Chunk;     // its chunk's index within slot 0 of the task's KV head, in 16-byte units
+
+        public static CopyLane For<TShape>(AttentionParams p, in TaskContext task, int tid) where TShape : struct, ITensorCoreShape
+        {
+            int chunksPerRow = TensorCoreLayout.ChunksPerRow<TShape>();
+            int rowsPerPass = TensorCoreLayout.GroupSize<TShape>() / chunksPerRow;
+            int row = tid / chunksPerRow;
+            int chunk = tid - row * chunksPerRow; // not %, which ILGPU emits as a full division here
+            return new CopyLane
+            {
+                FirstRow = row < rowsPerPass ? row : default(TShape).TileTokens,
+                Word = 4 * chunk,
+                Chunk = (long)task.KvHead * chunksPerRow + chunk,
+            };
+        }
+    }
+
+    // Issues this thread's copies of tile `tile` into the stage at word `stage`: K and V rows by 16-byte chunks (tokens
+    // past the item zero-filled; a copy costs a slot load and one wide multiply-add) and its token's mask. The slots come
+    // from the slot buffer at word `slots` (copied a tile ahead), or from global memory when it is -1.
+    private static void IssueTile<TShape>(AttentionParams p, SharedWindow smem, in TaskContext task, in CopyLane lane, int tile,
+        int stage, int slots, int tid) where TShape : struct, ITensorCoreShape
     {
         var shape = default(TShape);
         int tileTokens = shape.TileTokens;
         int rowWords = TensorCoreLayout.RowWords<TShape>();
         int tileWords = TensorCoreLayout.TileWords<TShape>();
         int chunksPerRow = TensorCoreLayout.ChunksPerRow<TShape>();
+        int rowsPerPass = TensorCoreLayout.GroupSize<TShape>() / chunksPerRow;
         var k16 = p.K.Cast<Vec16>();
         var v16 = p.V.Cast<Vec16>();
         int first = task.Item.TokenBegin + tile * tileTokens;
         int count = XMath.Min(tileTokens, task.Item.TokenEnd - first);
-        for (int c = tid; c < tileTokens * chunksPerRow; c += TensorCoreLayout.GroupSize<TShape>())
+        int slotChunks = p.KvHeads * chunksPerRow;
+        for (int j = lane.FirstRow; j < tileTokens; j += rowsPerPass)
         {
-            int j = c / chunksPerRow;
-            int chunk = c - j * chunksPerRow;
             bool valid = j < count;
-            int slot = slots >= 0 ? (int)smem.Words[slots + j] : valid ? p.TokenSlots[first + j] : 0;
-            long at = ((long)slot * p.KvHeads + task.KvHead) * chunksPerRow + chunk;
-            int word = stage + j * rowWords + 4 * chunk;
+            int slot = !valid ? 0 : slots >= 0 ? (int)smem.Words[slots + j] : p.TokenSlots[first + j];
+            long at = lane.Chunk + (long)slot * slotChunks;
+            int word = stage + j * rowWords + lane.Word;
             CpAsync.Copy16(smem, word, k16, p.KAddress, at, valid);
             CpAsync.Copy16(smem, word + tileWords, v16, p.VAddress, at, valid);
         }
         if (tid < tileTokens)
-            CpAsync.Copy8(smem, stage + 2 * tileWords + 2 * tid, p.TokenVisibility.Cast<long>(), p.VisibilityAddress, first + tid, tid < count);
+        {
+            bool valid = tid < count;
+            CpAsync.Copy8(smem, stage + 2 * tileWords + 2 * tid, p.TokenVisibility.Cast<long>(), p.VisibilityAddress,
+                valid ? first + tid : 0, valid);
+        }
     }
 
     // Copies the KV slots of tile `tile` (if the item has it) into slot buffer `buffer`, one per thread of the first tile's worth.
@@ -275,10 +312,10 @@ internal static class TensorCoreAttentionKernel
         float baseLow, float baseHigh) where TElement : struct, IElement
     {
         var e = default(TElement);
-        pk.A0 = e.Pack(XMath.Exp2(left.C0 * scale - baseLow), XMath.Exp2(left.C1 * scale - baseLow));
-        pk.A1 = e.Pack(XMath.Exp2(left.C2 * scale - baseHigh), XMath.Exp2(left.C3 * scale - baseHigh));
-        pk.A2 = e.Pack(XMath.Exp2(right.C0 * scale - baseLow), XMath.Exp2(right.C1 * scale - baseLow));
-        pk.A3 = e.Pack(XMath.Exp2(right.C2 * scale - baseHigh), XMath.Exp2(right.C3 * scale - baseHigh));
+        pk.A0 = e.Pack(FastExp2.Exp2(left.C0 * scale - baseLow), FastExp2.Exp2(left.C1 * scale - baseLow));
+        pk.A1 = e.Pack(FastExp2.Exp2(left.C2 * scale - baseHigh), FastExp2.Exp2(left.C3 * scale - baseHigh));
+        pk.A2 = e.Pack(FastExp2.Exp2(right.C0 * scale - baseLow), FastExp2.Exp2(right.C1 * scale - baseLow));
+        pk.A3 = e.Pack(FastExp2.Exp2(right.C2 * scale - baseHigh), FastExp2.Exp2(right.C3 * scale - baseHigh));
     }
 
     private static Float2 QuadMax(Float2 v)

@@ -140,6 +140,7 @@ internal static class TensorCoreLayout
         Require(shape.TileTokens == 32, name, $"{shape.TileTokens} tile tokens: the S tile is four 8-token fragments");
         Require(shape.RowsPerWarp == 16, name, $"{shape.RowsPerWarp} rows per warp: each warp holds one m16 tile");
         Require(shape.TileTokens <= GroupSize<TShape>(), name, "one thread per tile token copies its mask and slot and votes");
+        Require(ChunksPerRow<TShape>() <= GroupSize<TShape>(), name, "each copy pass covers at least one whole K/V row");
         Require(RowsPerTask<TShape>() * RowWords<TShape>() <= StageWords<TShape>(), name, "the Q rows must fit in one stage");
         Require(shape.MinGroupsPerMultiprocessor * SharedBytes<TShape>() <= MaxSharedBytesPerMultiprocessor, name,
             $"{shape.MinGroupsPerMultiprocessor} groups of {SharedBytes<TShape>()} B exceed an SM's {MaxSharedBytesPerMultiprocessor} B");

@@ -7,6 +7,10 @@ internal readonly struct BFloat16Element : IElement
 {
     public uint OnePair => 0x3F803F80u;
 
+    public uint ExponentMask => 0x7F807F80u;
+
+    public uint ExponentLowBit => 0x00800080u;
+
     public float Low(int word) => BFloat16.ToFloat((ushort)(word & 0xFFFF));
 
     public float High(int word) => BFloat16.ToFloat((ushort)((uint)word >> 16));

@@ -8,6 +8,10 @@ internal readonly struct Float16Element : IElement
 {
     public uint OnePair => 0x3C003C00u;
 
+    public uint ExponentMask => 0x7C007C00u;
+
+    public uint ExponentLowBit => 0x04000400u;
+
     public float Low(int word) => ToFloat((ushort)(word & 0xFFFF));
 
     public float High(int word) => ToFloat((ushort)((uint)word >> 16));

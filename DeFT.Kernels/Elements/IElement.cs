@@ -12,6 +12,12 @@ internal interface IElement
     /// <summary>Two ones, the B operand that turns an mma into row sums.</summary>
     uint OnePair { get; }
 
+    /// <summary>The exponent field of both elements of a pair: all of it set means ±∞ or NaN.</summary>
+    uint ExponentMask { get; }
+
+    /// <summary>The lowest exponent bit of both elements of a pair.</summary>
+    uint ExponentLowBit { get; }
+
     /// <summary>The element in the low 16 bits of <paramref name="word"/>, as float.</summary>
     float Low(int word);
 

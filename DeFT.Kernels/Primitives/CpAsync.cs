@@ -18,12 +18,13 @@ internal static class CpAsync
     /// <summary>
     /// Copies 16 bytes, element <paramref name="index"/> of <paramref name="source"/> (whose element 0 is at device
     /// address <paramref name="sourceAddress"/>), to word <paramref name="word"/> (a multiple of 4) of
-    /// <paramref name="shared"/>; when <paramref name="valid"/> is false it writes 16 zero bytes and reads nothing.
+    /// <paramref name="shared"/>; when <paramref name="valid"/> is false it writes 16 zero bytes and reads nothing (the
+    /// index must still name an element of <paramref name="source"/>: callers pass 0, so no select is paid per copy here).
     /// </summary>
     public static void Copy16(SharedWindow shared, int word, ArrayView<Vec16> source, long sourceAddress, long index, bool valid)
     {
         if (Accelerator.CurrentType == AcceleratorType.Cuda)
-            Copy16At(shared.AddressOf(word), sourceAddress + (valid ? index : 0L) * 16L, valid ? 16u : 0u);
+            Copy16At(shared.AddressOf(word), sourceAddress + index * 16L, valid ? 16u : 0u);
         else
             shared.Words.Cast<Vec16>()[word / 4] = valid ? source[index] : default;
     }
@@ -32,7 +33,7 @@ internal static class CpAsync
     public static void Copy8(SharedWindow shared, int word, ArrayView<long> source, long sourceAddress, long index, bool valid)
     {
         if (Accelerator.CurrentType == AcceleratorType.Cuda)
-            Copy8At(shared.AddressOf(word), sourceAddress + (valid ? index : 0L) * 8L, valid ? 8u : 0u);
+            Copy8At(shared.AddressOf(word), sourceAddress + index * 8L, valid ? 8u : 0u);
         else
             shared.Words.Cast<long>()[word / 2] = valid ? source[index] : 0L;
     }
@@ -41,7 +42,7 @@ internal static class CpAsync
     public static void Copy4(SharedWindow shared, int word, ArrayView<int> source, long sourceAddress, long index, bool valid)
     {
         if (Accelerator.CurrentType == AcceleratorType.Cuda)
-            Copy4At(shared.AddressOf(word), sourceAddress + (valid ? index : 0L) * 4L, valid ? 4u : 0u);
+            Copy4At(shared.AddressOf(word), sourceAddress + index * 4L, valid ? 4u : 0u);
         else
             shared.Words[word] = valid ? (uint)source[index] : 0u;
     }

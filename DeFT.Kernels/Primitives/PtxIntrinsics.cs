@@ -28,6 +28,7 @@ internal static class PtxIntrinsics
     private const string Copy8Instruction = "cp.async.ca.shared.global"; // 4 or 8 bytes (.cg takes only 16)
     private const string WaitAllInstruction = "cp.async.wait_all";
     private const string SharedBaseInstruction = "mov.u32";
+    private const string Exp2Instruction = "ex2.approx.ftz.f32";
     // ILGPU 1.5.3 declares every kernel's dynamic shared memory as this extern symbol (PTXCodeGenerator).
     private const string DynamicSharedSymbol = "__dyn_shared_alloca";
 
@@ -52,6 +53,7 @@ internal static class PtxIntrinsics
             Bind(manager, typeof(CpAsync), nameof(CpAsync.Copy4At), nameof(GenerateCopy4));
             Bind(manager, typeof(CpAsync), nameof(CpAsync.WaitAll), nameof(GenerateWaitAll));
             Bind(manager, typeof(SharedWindow), nameof(SharedWindow.BaseAddress), nameof(GenerateSharedBase));
+            Bind(manager, typeof(FastExp2), nameof(FastExp2.Exp2), nameof(GenerateExp2));
             Registered.Add(context, context);
         }
     }
@@ -149,6 +151,16 @@ internal static class PtxIntrinsics
         using var command = generator.BeginCommand(SharedBaseInstruction);
         command.AppendArgument(target);
         command.AppendRawValueReference(DynamicSharedSymbol);
+    }
+
+    // value = Exp2(float x).
+    private static void GenerateExp2(PTXBackend backend, PTXCodeGenerator generator, Value value)
+    {
+        var x = Register(generator, value[0]);
+        var target = generator.AllocateHardware(value);
+        using var command = generator.BeginCommand(Exp2Instruction);
+        command.AppendArgument(target);
+        command.AppendArgument(x);
     }
 
     private static RegisterAllocator<PTXRegisterKind>.HardwareRegister Register(PTXCodeGenerator generator, Value value) =>

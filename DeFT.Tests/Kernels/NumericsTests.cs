@@ -57,6 +57,45 @@ public sealed class NumericsTests(CpuAcceleratorFixture fixture, ITestOutputHelp
         }
     }
 
+    [Theory, AllMethods]
+    public void Logits_that_rise_along_the_path_and_jump(PlanMethod method)
+    {
+        // Logits that climb by 0.1 per token (4.6 log2 units per 32-token tile: below the tensor-core kernel's 8-unit
+        // rescale threshold on one tile, past it over two), then jump by 40 two thirds of the way along the shared
+        // node: the kernels must keep probabilities relative to a reference maximum that lags the true one, rescale
+        // when it jumps, and still match the reference. Q is all ones; K row = r / (D · scale) in every dim, so the
+        // logit of a token is r exactly (up to fp16 rounding of K); V random in ±1.
+        var tree = TreeCase.FromSpec("1,2_200,40");
+        int seed = KernelCheck.Seed(nameof(Logits_that_rise_along_the_path_and_jump), method);
+        var data = AttentionData.Random(Heads, tree.Queries.Length, tree.SlotCount, seed);
+        Array.Fill(data.Q, 1f);
+        foreach (var query in tree.Queries)
+        {
+            var path = ReferenceAttention.PathSlots(tree.Tree, query);
+            for (int i = 0; i < path.Count; i++)
+            {
+                double logit = 0.1 * i + (i >= 133 ? 40 : 0);
+                float k = (float)(Half)(logit / (Heads.HeadDim * Heads.Scale));
+                for (int kvHead = 0; kvHead < Heads.KvHeads; kvHead++)
+                    Array.Fill(data.K, k, (int)data.KvOffset(path[i], kvHead), Heads.HeadDim);
+            }
+        }
+        MaxVisibleLogit(tree, data).Should().BeGreaterThan(60, "the jump must be in the data");
+        KernelCheck.MatchesReference(fixture, Heads, tree, method, new PlannerOptions(), data, log);
+    }
+
+    [Theory, AllMethods]
+    public void Rows_that_see_no_token_of_a_tile_beside_rows_that_do(PlanMethod method)
+    {
+        // GQA 8: a lane's two rows (g and g + 8) are neighbouring queries, so with blocks that straddle leaves one row
+        // sees the tile while the other has seen nothing yet (its maximum still -inf) and sees tokens only later.
+        var heads = new HeadConfig(16, 2, 64);
+        var tree = TreeCase.FromSpec("1,8_40,48");
+        int seed = KernelCheck.Seed(nameof(Rows_that_see_no_token_of_a_tile_beside_rows_that_do), method);
+        var data = AttentionData.Random(heads, tree.Queries.Length, tree.SlotCount, seed);
+        KernelCheck.MatchesReference(fixture, heads, tree, method, new PlannerOptions { BlockTokens = 80 }, data, log);
+    }
+
     private static double MaxVisibleLogit(TreeCase tree, AttentionData data)
     {
         var heads = data.Heads;
