@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using DeFT.Core.Planning;
 using ILGPU;
 using ILGPU.Algorithms;
@@ -90,8 +91,10 @@ internal static class PlanKernel
     /// <summary>
     /// <paramref name="output"/>[k] = Σ <paramref name="input"/>[0..k) for k &lt; <paramref name="length"/>, by the
     /// whole group (in place is fine): each thread sums its contiguous chunk, ILGPU.Algorithms' group scan offsets the
-    /// chunks, each thread rewrites its chunk. Ends with a barrier, so the result is the group's to read.
+    /// chunks, each thread rewrites its chunk. Ends with a barrier, so the result is the group's to read. Inlined, as
+    /// ILGPU.Algorithms inlines its own helpers that allocate shared memory: each call site gets its own.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void ExclusiveScan(ArrayView<int> input, ArrayView<int> output, int length)
     {
         int chunk = (length + Group.DimX - 1) / Group.DimX;
