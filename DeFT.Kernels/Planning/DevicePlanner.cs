@@ -12,8 +12,8 @@ namespace DeFT.Kernels.Planning;
 /// <see cref="TreePlanner"/> followed by <see cref="TreeAttention.Upload"/> (element for element) for
 /// <see cref="PlanMethod.Flatten"/> and <see cref="PlanMethod.Node"/>; Adaptive and Sequence stay on the host.
 /// <para>
-/// Per step the host uploads only what changed in the tree (a device mirror, diffed node by node, one scatter launch)
-/// and the queries, then launches three kernels: <see cref="PlanKernel"/> (the whole layout, split and grouping in one
+/// Per step the host uploads only what changed in the tree (a device mirror, diffed node by node, one scatter launch;
+/// removed nodes' rows reused) and the queries, then launches three kernels: <see cref="PlanKernel"/> (the whole layout, split and grouping in one
 /// group: an Euler tour with list ranking for the pre-order, a counting sort for the query order, group scans between
 /// the phases), <see cref="LayoutKernels.FlatTokens"/> (one thread per token), and, after reading back one small header
 /// of totals that sizes the plan's buffers and the attention launch, <see cref="ItemKernels.Fill"/>. That read is the
@@ -39,6 +39,8 @@ public sealed class DevicePlanner : IDisposable
     private readonly Action<AcceleratorStream, KernelConfig, PlanViews> plan;
     private readonly Action<AcceleratorStream, Index1D, PlanViews> flatTokens, fill;
     private readonly long[] header = new long[PlanHeader.Length];
+    // The step's queries with their nodes' device rows, the array reused.
+    private TreeQuery[] rowQueries = Array.Empty<TreeQuery>();
     private bool disposed;
 
     /// <summary>Loads the planning kernels for <paramref name="attention"/>'s accelerator and kernel.</summary>
@@ -74,6 +76,9 @@ public sealed class DevicePlanner : IDisposable
 
     /// <summary>Node records the last <see cref="Plan"/> uploaded to bring the device's tree up to date.</summary>
     public int LastNodeUploads => mirror.LastNodeUploads;
+
+    /// <summary>Device rows of the tree's mirror in use: the most nodes live at once (removed nodes' rows are reused).</summary>
+    internal int NodeRows => mirror.RowBound;
 
     /// <summary>Token slot ids the last <see cref="Plan"/> uploaded (the new tokens, plus any node that moved in the slot arena).</summary>
     public int LastSlotUploads => mirror.LastSlotUploads;
@@ -121,19 +126,21 @@ public sealed class DevicePlanner : IDisposable
     private PlanViews Prepare(DevicePlan target, DecodingTree tree, IReadOnlyList<TreeQuery> queries, PlanMethod method,
         PlannerOptions options, AcceleratorStream s)
     {
-        int nodeBound = tree.NodeIdBound, live = tree.NodeCount, q = queries.Count;
+        int nodeBound = mirror.RowBound, live = tree.NodeCount, q = queries.Count;
         long tokenBound = Math.Max(1, tree.TokenCount);
         long groupBound = live + (tokenBound + options.BlockTokens - 1) / options.BlockTokens + 1;
         long candidateBound = groupBound * ((q + (long)options.MaxQueriesPerItem - 1) / options.MaxQueriesPerItem);
         if (tokenBound > int.MaxValue - 1 || candidateBound > int.MaxValue - 1 || 4L * nodeBound > int.MaxValue)
-            throw new NotSupportedException($"The tree ({tree.TokenCount} tokens, {nodeBound} node ids) and {q} queries need more than 32-bit " +
+            throw new NotSupportedException($"The tree ({tree.TokenCount} tokens, {nodeBound} node rows) and {q} queries need more than 32-bit " +
                 $"indices to bound the device plan ({candidateBound} candidate items); plan it on the host.");
         scratch.Reserve(nodeBound, live, q, (int)groupBound, (int)candidateBound);
         target.TokenSlots.EnsureLength(tokenBound);
         target.TokenVisibility.EnsureLength(tokenBound);
         target.QueryOrder.EnsureLength(q);
         target.PartialOffsets.EnsureLength(q + 1);
-        scratch.Queries.Upload(s, queries is TreeQuery[] array ? array : queries.ToArray());
+        if (rowQueries.Length < q) rowQueries = new TreeQuery[q];
+        for (int i = 0; i < q; i++) rowQueries[i] = queries[i] with { Node = mirror.RowOf(queries[i].Node) };
+        scratch.Queries.Upload(s, rowQueries.AsSpan(0, q));
 
         var v = scratch.Views();
         v.Tree = mirror.Views;

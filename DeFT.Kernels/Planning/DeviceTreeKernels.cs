@@ -14,12 +14,12 @@ internal static class DeviceTreeKernels
         if (i < records.Length)
         {
             var r = records[i];
-            tree.Live[r.Node] = r.Live;
-            tree.Parent[r.Node] = r.Parent;
-            tree.Count[r.Node] = r.Count;
-            tree.SlotStart[r.Node] = r.SlotStart;
-            tree.FirstChild[r.Node] = r.FirstChild;
-            tree.NextSibling[r.Node] = r.NextSibling;
+            tree.Live[r.Row] = r.Live;
+            tree.Parent[r.Row] = r.Parent;
+            tree.Count[r.Row] = r.Count;
+            tree.SlotStart[r.Row] = r.SlotStart;
+            tree.FirstChild[r.Row] = r.FirstChild;
+            tree.NextSibling[r.Row] = r.NextSibling;
         }
         if (i < writes.Length)
         {

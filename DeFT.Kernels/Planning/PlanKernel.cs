@@ -27,20 +27,20 @@ internal static class PlanKernel
     public static void Plan(PlanViews v)
     {
         int tid = Group.IdxX, size = Group.DimX;
-        int n = v.LiveNodes, ids = v.NodeBound, q = v.QueryCount;
+        int n = v.LiveNodes, rows = v.NodeBound, q = v.QueryCount;
 
         // Pre-order and subtree sizes (Euler tour, list ranking).
         for (int i = tid; i < PlanHeader.Length; i += size) v.Header[i] = 0;
         for (int i = tid; i <= n; i += size) v.OwnBegin[i] = 0;
-        for (int id = tid; id < ids; id += size) TourKernels.LinkEdges(id, v);
+        for (int row = tid; row < rows; row += size) TourKernels.LinkEdges(row, v);
         Group.Barrier();
         int rounds = TourKernels.Rounds(v);
         for (int r = 0; r < rounds; r++)
         {
-            for (int e = tid; e < 2 * ids; e += size) TourKernels.Jump(e, v, r % 2);
+            for (int e = tid; e < 2 * rows; e += size) TourKernels.Jump(e, v, r % 2);
             Group.Barrier();
         }
-        for (int id = tid; id < ids; id += size) TourKernels.Positions(id, v, rounds % 2);
+        for (int row = tid; row < rows; row += size) TourKernels.Positions(row, v, rounds % 2);
         Group.Barrier();
 
         // The query order and each node's own queries, the kept tokens and where each node's flat tokens begin.

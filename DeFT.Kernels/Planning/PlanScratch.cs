@@ -69,7 +69,7 @@ internal sealed class PlanScratch : IDisposable
     /// <summary>The queries' staging buffer.</summary>
     public DeviceBuffer<TreeQuery> Queries => queries;
 
-    /// <summary>Sizes every array for <paramref name="nodeBound"/> node ids, <paramref name="liveNodes"/>, <paramref name="queryCount"/> and the group and candidate bounds.</summary>
+    /// <summary>Sizes every array for <paramref name="nodeBound"/> node rows, <paramref name="liveNodes"/>, <paramref name="queryCount"/> and the group and candidate bounds.</summary>
     public void Reserve(int nodeBound, int liveNodes, int queryCount, int groupBound, int candidateBound)
     {
         nodePre.EnsureLength(nodeBound);

@@ -16,20 +16,20 @@ internal struct PlanViews
 {
     /// <summary>The decoding tree.</summary>
     public DeviceTreeViews Tree;
-    /// <summary>The step's queries, in the caller's order.</summary>
+    /// <summary>The step's queries, in the caller's order, each naming its node's row.</summary>
     public ArrayView<TreeQuery> Queries;
 
     /// <summary>
-    /// Two pairs of arrays over the Euler tour's edges (2·id going down, 2·id + 1 coming up), pair p at p·2·<see cref="NodeBound"/>:
+    /// Two pairs of arrays over the Euler tour's edges (2·row going down, 2·row + 1 coming up), pair p at p·2·<see cref="NodeBound"/>:
     /// the next edge (-1: the end), and 1 for a down edge, 0 for an up edge; after list ranking, the down edges from it to the end.
     /// Pointer jumping reads one pair and writes the other.
     /// </summary>
     public ArrayView<int> TourNext;
     /// <summary>See <see cref="TourNext"/>.</summary>
     public ArrayView<int> TourRank;
-    /// <summary>Per node id: its pre-order position.</summary>
+    /// <summary>Per node row: its pre-order position.</summary>
     public ArrayView<int> NodePre;
-    /// <summary>By pre-order: the node id.</summary>
+    /// <summary>By pre-order: the node's row.</summary>
     public ArrayView<int> PreNode;
     /// <summary>By pre-order: live nodes in the subtree, the node included.</summary>
     public ArrayView<int> PreSize;
@@ -106,7 +106,7 @@ internal struct PlanViews
     /// <summary>The totals the host reads once per step (<see cref="PlanHeader"/>).</summary>
     public ArrayView<long> Header;
 
-    /// <summary>One past the largest node id.</summary>
+    /// <summary>One past the largest node row (<see cref="DeviceTree.RowBound"/>).</summary>
     public int NodeBound;
     /// <summary>Live nodes.</summary>
     public int LiveNodes;

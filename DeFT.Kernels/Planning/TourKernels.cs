@@ -11,13 +11,13 @@ namespace DeFT.Kernels.Planning;
 internal static class TourKernels
 {
     /// <summary>
-    /// One node id: links its two tour edges in pair 0 of the tour arrays. Down: to the first child, or back up. Up: to
-    /// the next sibling's down edge, else the parent's up edge, else the end. Removed ids get edges that lead nowhere.
+    /// One node row: links its two tour edges in pair 0 of the tour arrays. Down: to the first child, or back up. Up: to
+    /// the next sibling's down edge, else the parent's up edge, else the end. Free rows get edges that lead nowhere.
     /// </summary>
-    public static void LinkEdges(int id, PlanViews v)
+    public static void LinkEdges(int row, PlanViews v)
     {
-        int down = 2 * id;
-        if (v.Tree.Live[id] == 0)
+        int down = 2 * row;
+        if (v.Tree.Live[row] == 0)
         {
             v.TourNext[down] = -1;
             v.TourNext[down + 1] = -1;
@@ -25,11 +25,11 @@ internal static class TourKernels
             v.TourRank[down + 1] = 0;
             return;
         }
-        int child = v.Tree.FirstChild[id];
+        int child = v.Tree.FirstChild[row];
         v.TourNext[down] = child >= 0 ? 2 * child : down + 1;
         v.TourRank[down] = 1;
-        int sibling = v.Tree.NextSibling[id];
-        int parent = v.Tree.Parent[id];
+        int sibling = v.Tree.NextSibling[row];
+        int parent = v.Tree.Parent[row];
         v.TourNext[down + 1] = sibling >= 0 ? 2 * sibling : parent >= 0 ? 2 * parent + 1 : -1;
         v.TourRank[down + 1] = 0;
     }
@@ -61,15 +61,15 @@ internal static class TourKernels
         v.TourNext[output + e] = v.TourNext[input + next];
     }
 
-    /// <summary>One node id: a live node writes its pre-order position, and its id and subtree size by that position, from pair <paramref name="pair"/>'s counts.</summary>
-    public static void Positions(int id, PlanViews v, int pair)
+    /// <summary>One node row: a live node writes its pre-order position, and its row and subtree size by that position, from pair <paramref name="pair"/>'s counts.</summary>
+    public static void Positions(int row, PlanViews v, int pair)
     {
-        if (v.Tree.Live[id] == 0) return;
+        if (v.Tree.Live[row] == 0) return;
         int ranks = pair * 2 * v.NodeBound;
-        int downRank = v.TourRank[ranks + 2 * id];
+        int downRank = v.TourRank[ranks + 2 * row];
         int pre = v.LiveNodes - downRank;
-        v.NodePre[id] = pre;
-        v.PreNode[pre] = id;
-        v.PreSize[pre] = downRank - v.TourRank[ranks + 2 * id + 1];
+        v.NodePre[row] = pre;
+        v.PreNode[pre] = row;
+        v.PreSize[pre] = downRank - v.TourRank[ranks + 2 * row + 1];
     }
 }

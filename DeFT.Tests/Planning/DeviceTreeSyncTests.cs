@@ -73,4 +73,39 @@ public sealed class DeviceTreeSyncTests(CpuAcceleratorFixture fixture)
         planner.LastSlotUploads.Should().Be(0, "an unchanged tree uploads nothing");
         DevicePlanComparison.AssertHolds(attention, devicePlan, session.Plan(PlanMethod.Flatten, options), "planned again, unchanged");
     }
+
+    /// <summary>
+    /// Speculative rounds retire many node ids per step; the mirror hands their rows to new nodes, so its rows (and the
+    /// planner's per-node passes) stay at the most nodes live at once, and the plans stay the host's.
+    /// </summary>
+    [Fact]
+    public void Speculative_rounds_reuse_the_rows_of_removed_nodes()
+    {
+        var heads = new HeadConfig(4, 2, 64);
+        var attention = fixture.For(heads);
+        using var planner = new DevicePlanner(attention);
+        using var devicePlan = attention.CreatePlan();
+        var session = new DecodeSession(new SlotPool(4000));
+        int prompt = session.AddRoot(20);
+        var branches = new[] { session.Fork(prompt, 2), session.Fork(prompt, 3) };
+        var options = new PlannerOptions { BlockTokens = 8, MaxQueriesPerItem = 3 };
+        int mostLive = 0;
+        for (int round = 0; round < 6; round++)
+        {
+            var trees = branches.Select(b => session.AddCandidates(b, new[] { -1, -1, 0, 0, 1, 2, 3 })).ToArray();
+            foreach (var (accepted, step) in new[] { (false, "token trees"), (true, "accepted") })
+            {
+                if (accepted)
+                    for (int b = 0; b < branches.Length; b++)
+                        session.Accept(branches[b], round % 2 == 0 ? new[] { trees[b][0], trees[b][2] } : new[] { trees[b][1] });
+                session.TakeNewSlots();
+                mostLive = Math.Max(mostLive, session.Tree.NodeCount);
+                var method = round % 2 == 0 ? PlanMethod.Flatten : PlanMethod.Node;
+                session.PlanOnDevice(planner, devicePlan, method, options);
+                DevicePlanComparison.AssertHolds(attention, devicePlan, session.Plan(method, options), $"round {round}, {step}, {method}");
+            }
+        }
+        session.Tree.NodeIdBound.Should().BeGreaterThan(4 * mostLive, "the rounds retire many ids");
+        planner.NodeRows.Should().BeLessThanOrEqualTo(mostLive, "removed nodes' rows go to new nodes");
+    }
 }
