@@ -3,6 +3,7 @@ using DeFT.Core.Trees;
 using DeFT.Kernels.Device;
 using ILGPU;
 using ILGPU.Runtime;
+using ILGPU.Runtime.Cuda;
 
 namespace DeFT.Kernels.Planning;
 
@@ -11,49 +12,60 @@ namespace DeFT.Kernels.Planning;
 /// <see cref="TreePlanner"/> followed by <see cref="TreeAttention.Upload"/> (element for element) for
 /// <see cref="PlanMethod.Flatten"/> and <see cref="PlanMethod.Node"/>; Adaptive and Sequence stay on the host.
 /// <para>
-/// Per step the host uploads only what changed in the tree (a device mirror, diffed node by node) and the queries, enqueues
-/// the planning kernels — an Euler tour with list ranking for the pre-order, rank sorts for the sibling and query orders,
-/// ILGPU.Algorithms' exclusive scan between the layout, split and grouping kernels — and reads back one small header of totals, which sizes the plan's buffers and the
-/// attention launch. That read is the step's one wait for the device; nothing else crosses to the host.
+/// Per step the host uploads only what changed in the tree (a device mirror, diffed node by node, one scatter launch;
+/// removed nodes' rows reused) and the queries, then launches three kernels: <see cref="PlanKernel"/> (the whole layout, split and grouping in one
+/// group: an Euler tour with list ranking for the pre-order, a counting sort for the query order, group scans between
+/// the phases), <see cref="LayoutKernels.FlatTokens"/> (one thread per token), and, after reading back one small header
+/// of totals that sizes the plan's buffers and the attention launch, <see cref="ItemKernels.Fill"/>. That read is the
+/// step's one wait for the device; nothing else crosses to the host.
 /// </para>
 /// Create one per <see cref="TreeAttention"/> (the constructor loads the kernels) and keep it for the decode loop: it keeps
 /// the tree's mirror and its workspace between steps. Not thread safe.
 /// </summary>
 public sealed class DevicePlanner : IDisposable
 {
+    /// <summary>The plan kernel's group on CUDA (launch bounds cap its registers so that it fits).</summary>
+    private const int CudaGroupSize = 1024;
+
+    /// <summary>
+    /// The plan kernel's group on the CPU accelerator, which runs each thread of a group on an OS thread and makes
+    /// barriers expensive; ILGPU.Algorithms' group scan there takes at most 64.
+    /// </summary>
+    internal const int CpuGroupSize = 32;
+
     private readonly DeviceTree mirror;
     private readonly PlanScratch scratch;
-    private readonly DeviceScan scan;
-    private readonly Action<AcceleratorStream, Index1D, PlanViews> compactLive, siblingOrder, childLinks, linkEdges, positions;
-    private readonly Action<AcceleratorStream, Index1D, PlanViews> queryOrder, ownRanges, keepCounts, flatTokens;
-    private readonly Action<AcceleratorStream, Index1D, PlanViews> flattenGroups, nodeGroupCounts, nodeGroupBegins, groupBounds, candidates, summarize;
-    private readonly Action<AcceleratorStream, Index1D, PlanViews> items, tasks, partialCounts, partialFill;
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<int>> jump;
+    private readonly int groupSize;
+    private readonly Action<AcceleratorStream, KernelConfig, PlanViews> plan;
+    private readonly Action<AcceleratorStream, Index1D, PlanViews> flatTokens, fill;
     private readonly long[] header = new long[PlanHeader.Length];
+    // The step's queries with their nodes' device rows, the array reused.
+    private TreeQuery[] rowQueries = Array.Empty<TreeQuery>();
     private bool disposed;
 
     /// <summary>Loads the planning kernels for <paramref name="attention"/>'s accelerator and kernel.</summary>
     /// <exception cref="ObjectDisposedException">The accelerator has been disposed.</exception>
     public DevicePlanner(TreeAttention attention)
+        : this(attention, attention?.Accelerator is CudaAccelerator ? CudaGroupSize : CpuGroupSize)
+    {
+    }
+
+    /// <summary>A planner whose plan kernel runs in a group of <paramref name="groupSize"/> threads (tests try several).</summary>
+    internal DevicePlanner(TreeAttention attention, int groupSize)
     {
         ArgumentNullException.ThrowIfNull(attention);
         var a = attention.Accelerator;
         DeviceChecks.Live(a);
         Attention = attention;
-        Action<AcceleratorStream, Index1D, PlanViews> Load(Action<Index1D, PlanViews> kernel) => a.LoadAutoGroupedKernel(kernel);
-        (compactLive, siblingOrder, childLinks, linkEdges, positions) =
-            (Load(TourKernels.CompactLive), Load(TourKernels.SiblingOrder), Load(TourKernels.ChildLinks), Load(TourKernels.LinkEdges), Load(TourKernels.Positions));
-        jump = a.LoadAutoGroupedKernel<Index1D, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<int>>(TourKernels.Jump);
-        (queryOrder, ownRanges, keepCounts, flatTokens) =
-            (Load(LayoutKernels.QueryOrder), Load(LayoutKernels.OwnRanges), Load(LayoutKernels.KeepCounts), Load(LayoutKernels.FlatTokens));
-        (flattenGroups, nodeGroupCounts, nodeGroupBegins) =
-            (Load(GroupingKernels.FlattenGroups), Load(GroupingKernels.NodeGroupCounts), Load(GroupingKernels.NodeGroupBegins));
-        (groupBounds, candidates, summarize) = (Load(GroupingKernels.GroupBounds), Load(GroupingKernels.Candidates), Load(GroupingKernels.Summarize));
-        (items, tasks, partialCounts, partialFill) =
-            (Load(ItemKernels.Items), Load(ItemKernels.Tasks), Load(PartialListKernels.Counts), Load(PartialListKernels.Fill));
+        this.groupSize = groupSize;
+        Action<PlanViews> kernel = PlanKernel.Plan;
+        plan = a is CudaAccelerator cuda
+            ? LaunchBounds.Load(cuda, kernel.Method, groupSize, 1).CreateLauncherDelegate<Action<AcceleratorStream, KernelConfig, PlanViews>>()
+            : a.LoadKernel(kernel);
+        flatTokens = a.LoadAutoGroupedKernel<Index1D, PlanViews>(LayoutKernels.FlatTokens);
+        fill = a.LoadAutoGroupedKernel<Index1D, PlanViews>(ItemKernels.Fill);
         mirror = new DeviceTree(a);
         scratch = new PlanScratch(a);
-        scan = new DeviceScan(a);
     }
 
     /// <summary>The attention whose device plans this planner fills.</summary>
@@ -64,6 +76,9 @@ public sealed class DevicePlanner : IDisposable
 
     /// <summary>Node records the last <see cref="Plan"/> uploaded to bring the device's tree up to date.</summary>
     public int LastNodeUploads => mirror.LastNodeUploads;
+
+    /// <summary>Device rows of the tree's mirror in use: the most nodes live at once (removed nodes' rows are reused).</summary>
+    internal int NodeRows => mirror.RowBound;
 
     /// <summary>Token slot ids the last <see cref="Plan"/> uploaded (the new tokens, plus any node that moved in the slot arena).</summary>
     public int LastSlotUploads => mirror.LastSlotUploads;
@@ -99,32 +114,34 @@ public sealed class DevicePlanner : IDisposable
 
         target.Clear();
         mirror.Sync(tree, s);
-        var v = Prepare(target, tree, queries, options, s);
-        Layout(v, s);
-        Group(v, method, s);
-        ReadHeader(s);
+        var v = Prepare(target, tree, queries, method, options, s);
+        plan(s, new KernelConfig(1, groupSize), v);
+        flatTokens(s, (int)v.TokenSlots.Length, v);
+        scratch.Header.View.AsDense().CopyToCPU(s, header);
+        s.Synchronize();
         Fill(target, v, queries.Count, s);
     }
 
     // Sizes the workspace and the device plan's fixed-size buffers by bounds the host knows, and uploads the queries.
-    private PlanViews Prepare(DevicePlan target, DecodingTree tree, IReadOnlyList<TreeQuery> queries, PlannerOptions options, AcceleratorStream s)
+    private PlanViews Prepare(DevicePlan target, DecodingTree tree, IReadOnlyList<TreeQuery> queries, PlanMethod method,
+        PlannerOptions options, AcceleratorStream s)
     {
-        int nodeBound = tree.NodeIdBound, live = tree.NodeCount, q = queries.Count;
+        int nodeBound = mirror.RowBound, live = tree.NodeCount, q = queries.Count;
         long tokenBound = Math.Max(1, tree.TokenCount);
         long groupBound = live + (tokenBound + options.BlockTokens - 1) / options.BlockTokens + 1;
         long candidateBound = groupBound * ((q + (long)options.MaxQueriesPerItem - 1) / options.MaxQueriesPerItem);
-        if (tokenBound > int.MaxValue - 1 || candidateBound > int.MaxValue - 1 || 2L * nodeBound > int.MaxValue)
-            throw new NotSupportedException($"The tree ({tree.TokenCount} tokens, {nodeBound} node ids) and {q} queries need more than 32-bit " +
+        if (tokenBound > int.MaxValue - 1 || candidateBound > int.MaxValue - 1 || 4L * nodeBound > int.MaxValue)
+            throw new NotSupportedException($"The tree ({tree.TokenCount} tokens, {nodeBound} node rows) and {q} queries need more than 32-bit " +
                 $"indices to bound the device plan ({candidateBound} candidate items); plan it on the host.");
         scratch.Reserve(nodeBound, live, q, (int)groupBound, (int)candidateBound);
-        scan.Reserve((int)Math.Max(Math.Max(nodeBound, q), candidateBound) + 1);
         target.TokenSlots.EnsureLength(tokenBound);
         target.TokenVisibility.EnsureLength(tokenBound);
         target.QueryOrder.EnsureLength(q);
         target.PartialOffsets.EnsureLength(q + 1);
-        scratch.Queries.Upload(s, queries is TreeQuery[] array ? array : queries.ToArray());
+        if (rowQueries.Length < q) rowQueries = new TreeQuery[q];
+        for (int i = 0; i < q; i++) rowQueries[i] = queries[i] with { Node = mirror.RowOf(queries[i].Node) };
+        scratch.Queries.Upload(s, rowQueries.AsSpan(0, q));
 
-        var heads = Attention.Heads;
         var v = scratch.Views();
         v.Tree = mirror.Views;
         v.QueryOrder = target.QueryOrder.View;
@@ -134,73 +151,13 @@ public sealed class DevicePlanner : IDisposable
         v.NodeBound = nodeBound;
         v.LiveNodes = live;
         v.QueryCount = q;
-        v.GroupBound = (int)groupBound;
-        v.CandidateBound = (int)candidateBound;
+        v.Method = (int)method;
         v.BlockTokens = options.BlockTokens;
         v.MaxQueries = options.MaxQueriesPerItem;
-        v.GroupSize = heads.GroupSize;
+        v.GroupSize = Attention.Heads.GroupSize;
         v.RowsPerTask = TreeAttention.RowsPerTask(Attention.UploadKernel, false);
         v.PackedRowsPerTask = TreeAttention.RowsPerTask(Attention.UploadKernel, true);
-        v.Header.MemSetToZero(s);
-        v.FirstChild.MemSet(s, 0xFF); // every int -1: no child
         return v;
-    }
-
-    // Pre-order, subtree sizes, query order, per-node query ranges and kept tokens, the flat tokens and their masks.
-    private void Layout(PlanViews v, AcceleratorStream s)
-    {
-        scan.Exclusive(s, v.Tree.Live.SubView(0, v.NodeBound), v.LiveIndex);
-        compactLive(s, v.NodeBound, v);
-        siblingOrder(s, v.LiveNodes, v);
-        childLinks(s, v.LiveNodes, v);
-        linkEdges(s, v.NodeBound, v);
-        int rounds = 0;
-        while ((1L << rounds) < 2L * v.LiveNodes) rounds++;
-        for (int r = 0; r < rounds; r++)
-        {
-            int from = r % 2;
-            jump(s, 2 * v.NodeBound, scratch.TourNext[from].View, scratch.TourRank[from].View,
-                scratch.TourNext[1 - from].View, scratch.TourRank[1 - from].View);
-        }
-        v.TourRank = scratch.TourRank[rounds % 2].View;
-        positions(s, v.NodeBound, v);
-        queryOrder(s, v.QueryCount, v);
-        ownRanges(s, v.LiveNodes + 1, v);
-        keepCounts(s, v.LiveNodes + 1, v);
-        scan.Exclusive(s, v.Keep, v.FlatBegin);
-        flatTokens(s, (int)v.TokenSlots.Length, v);
-    }
-
-    // The split into groups, their candidate items, trimming and numbering, and the partial-slot counts per query.
-    private void Group(PlanViews v, PlanMethod method, AcceleratorStream s)
-    {
-        if (method == PlanMethod.Flatten)
-        {
-            flattenGroups(s, v.GroupBound + 1, v);
-        }
-        else
-        {
-            nodeGroupCounts(s, v.LiveNodes + 1, v);
-            scan.Exclusive(s, v.NodeGroups, v.NodeGroupBase);
-            nodeGroupBegins(s, v.LiveNodes + 1, v);
-        }
-        groupBounds(s, v.GroupBound + 1, v);
-        scan.Exclusive(s, v.GroupChunks, v.ChunkBase);
-        candidates(s, v.CandidateBound + 1, v);
-        scan.Exclusive(s, v.Kept, v.ItemIndex);
-        scan.Exclusive(s, v.CandidateQueries, v.PartialBase);
-        scan.Exclusive(s, v.CandidateTasks, v.TaskBase);
-        scan.Exclusive(s, v.CandidatePackedTasks, v.PackedTaskBase);
-        partialCounts(s, v.QueryCount + 1, v);
-        scan.Exclusive(s, v.PartialCounts, v.PartialOffsets);
-        summarize(s, 1, v);
-    }
-
-    // The step's one wait: the totals that size the rest.
-    private void ReadHeader(AcceleratorStream s)
-    {
-        scratch.Header.View.AsDense().CopyToCPU(s, header);
-        s.Synchronize();
     }
 
     // Sizes the device plan's variable buffers exactly, writes items, tasks and partial lists, and marks the plan held.
@@ -221,9 +178,7 @@ public sealed class DevicePlanner : IDisposable
         v.Tasks = target.Tasks.View;
         v.PartialSlots = target.PartialSlots.View;
         v.PackRows = packRows ? 1 : 0;
-        items(s, v.CandidateBound, v);
-        tasks(s, v.CandidateBound, v);
-        partialFill(s, v.QueryCount, v);
+        fill(s, (int)Math.Max(header[PlanHeader.Candidates], queryCount), v);
         target.Hold(null, queryCount, (int)header[PlanHeader.MaxSlot], taskCount, Attention.UploadKernel, packRows);
     }
 
@@ -234,6 +189,5 @@ public sealed class DevicePlanner : IDisposable
         disposed = true;
         mirror.Dispose();
         scratch.Dispose();
-        scan.Dispose();
     }
 }

@@ -8,15 +8,21 @@ namespace DeFT.Kernels.Planning;
 
 /// <summary>
 /// A device mirror of one <see cref="DecodingTree"/> (<see cref="DeviceTreeViews"/>), brought up to date by
-/// <see cref="Sync"/> with small uploads: the records of new and changed nodes and the slot ids of new tokens. It keeps a
-/// host shadow of what the device holds and diffs the tree's nodes against it (O(live nodes + new ids) host work: removed
-/// ids are never looked at again, nor is any token twice), which catches every edit — append, fork, prune, token trees,
-/// accept — however the tree was changed.
+/// <see cref="Sync"/> with small uploads (one scatter launch): the records of new and changed nodes and the slot ids of
+/// new tokens. It keeps a host shadow of what the device holds and diffs the tree's nodes against it (O(live nodes + new
+/// ids) host work: removed ids are never looked at again, nor is any token twice), which catches every edit — append,
+/// fork, prune, token trees, accept — however the tree was changed. The child links come from the tree's own child lists,
+/// so an added or removed child changes at most its parent's and its previous sibling's records.
+/// <para>
+/// Each live node holds one device row; a removed node's row goes to a new node, so the device arrays and every
+/// per-node pass of the planner stay as long as the most nodes live at once, however many ids a long session has used
+/// (speculative decoding retires hundreds per step). Records and queries name rows, not tree ids.
+/// </para>
 /// <para>
 /// Each node owns a contiguous stretch of the slot arena with room to grow (twice its tokens): appends and merges write
 /// only the new slots; a node that outgrows its stretch moves to the arena's end (its slots uploaded once more, amortised
-/// O(1) per token). When the arena or the node arrays run out, everything is uploaded again into larger buffers. This
-/// relies on two promises of <see cref="DecodingTree"/>: node ids are never reused, and a node's slots only grow at the end.
+/// O(1) per token). When the arena or the rows run out, everything is uploaded again into larger buffers. This relies on
+/// two promises of <see cref="DecodingTree"/>: node ids are never reused, and a node's slots only grow at the end.
 /// </para>
 /// </summary>
 internal sealed class DeviceTree : IDisposable
@@ -24,17 +30,24 @@ internal sealed class DeviceTree : IDisposable
     private const int MinimumStretch = 4;
 
     private readonly Accelerator accelerator;
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<NodeRecord>, DeviceTreeViews> scatterNodes;
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<SlotWrite>, ArrayView<int>> scatterSlots;
-    private readonly DeviceBuffer<int> live, parent, count, slotStart, arena;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<NodeRecord>, ArrayView<SlotWrite>, DeviceTreeViews> scatter;
+    private readonly DeviceBuffer<int> live, parent, count, slotStart, firstChild, nextSibling, arena;
     private readonly DeviceBuffer<NodeRecord> recordStaging;
     private readonly DeviceBuffer<SlotWrite> slotStaging;
     private readonly List<NodeRecord> records = new();
     private readonly List<SlotWrite> writes = new();
+    // Rows of removed nodes, for new nodes to take; those freed by this sync.
+    private readonly Stack<int> freeRows = new();
+    private readonly List<int> released = new();
     // Ids live on the device, ascending; a removed id never returns, so the diff skips it from then on.
     private List<int> liveIds = new(), nextLiveIds = new();
-    // The host shadow: what the device holds for node ids below `known`.
-    private int[] shadowParent = Array.Empty<int>(), shadowCount = Array.Empty<int>(), shadowStart = Array.Empty<int>(), shadowRoom = Array.Empty<int>();
+    // By tree id: its row (-1: none), the host shadow of what the row holds (for ids below `known`), and the tree's next
+    // sibling (gathered from the child lists before the diff).
+    private int[] rowOf = Array.Empty<int>(), shadowParent = Array.Empty<int>(), shadowCount = Array.Empty<int>(), shadowStart = Array.Empty<int>();
+    private int[] shadowRoom = Array.Empty<int>(), shadowFirstChild = Array.Empty<int>(), shadowNextSibling = Array.Empty<int>(), nextSiblingOf = Array.Empty<int>();
+    // By row: 1 while a live node holds it (the device arrays' capacity is its length).
+    private int[] held = Array.Empty<int>();
+    private int rowBound;
     private int known;
     private long arenaUsed;
     private DecodingTree? source;
@@ -42,25 +55,36 @@ internal sealed class DeviceTree : IDisposable
     public DeviceTree(Accelerator accelerator)
     {
         this.accelerator = accelerator;
-        scatterNodes = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<NodeRecord>, DeviceTreeViews>(DeviceTreeKernels.ScatterNodes);
-        scatterSlots = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<SlotWrite>, ArrayView<int>>(DeviceTreeKernels.ScatterSlots);
+        scatter = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<NodeRecord>, ArrayView<SlotWrite>, DeviceTreeViews>(DeviceTreeKernels.Scatter);
         live = new(accelerator, "The device tree's live flags");
         parent = new(accelerator, "The device tree's parents");
         count = new(accelerator, "The device tree's token counts");
         slotStart = new(accelerator, "The device tree's slot starts");
+        firstChild = new(accelerator, "The device tree's first children");
+        nextSibling = new(accelerator, "The device tree's next siblings");
         arena = new(accelerator, "The device tree's slot arena");
         recordStaging = new(accelerator, "The device tree's node changes");
         slotStaging = new(accelerator, "The device tree's new slots");
     }
 
     /// <summary>The device arrays (valid after <see cref="Sync"/>).</summary>
-    public DeviceTreeViews Views => new() { Live = live.View, Parent = parent.View, Count = count.View, SlotStart = slotStart.View, Arena = arena.View };
+    public DeviceTreeViews Views => new()
+    {
+        Live = live.View, Parent = parent.View, Count = count.View, SlotStart = slotStart.View,
+        FirstChild = firstChild.View, NextSibling = nextSibling.View, Arena = arena.View,
+    };
 
     /// <summary>Node records uploaded by the last <see cref="Sync"/> (what a step's edits cost).</summary>
     public int LastNodeUploads { get; private set; }
 
     /// <summary>Slot ids uploaded by the last <see cref="Sync"/>.</summary>
     public int LastSlotUploads { get; private set; }
+
+    /// <summary>One past the largest row in use (valid after <see cref="Sync"/>): the length of the planner's per-node passes.</summary>
+    public int RowBound => rowBound;
+
+    /// <summary>The device row of live node <paramref name="node"/> (valid after <see cref="Sync"/>).</summary>
+    public int RowOf(int node) => rowOf[node];
 
     /// <summary>Makes the device mirror equal to <paramref name="tree"/> (a different tree than last time is uploaded whole).</summary>
     public void Sync(DecodingTree tree, AcceleratorStream stream)
@@ -71,73 +95,99 @@ internal sealed class DeviceTree : IDisposable
             known = 0;
         }
         int bound = tree.NodeIdBound;
-        if (bound > shadowParent.Length) GrowNodes(Math.Max(64, 2 * bound));
+        if (bound > rowOf.Length) GrowIds(Math.Max(64, 2 * bound));
+        if (known == 0) GrowRows(2 * tree.NodeCount);
         if (!Collect(tree))
         {
-            // The arena is full: start over in one with room for every live node's stretch, twice over.
+            // Rows or arena ran out: start over with room for every live node, and its stretch, twice over.
             known = 0;
+            GrowRows(2 * tree.NodeCount);
             arena.EnsureLength(2 * (2 * tree.TokenCount + MinimumStretch * (long)tree.NodeCount) + 64);
             Collect(tree);
         }
         LastNodeUploads = records.Count;
         LastSlotUploads = writes.Count;
-        if (records.Count > 0)
-        {
-            recordStaging.Upload(stream, CollectionsMarshal.AsSpan(records));
-            scatterNodes(stream, records.Count, recordStaging.View, Views);
-        }
-        if (writes.Count > 0)
-        {
-            slotStaging.Upload(stream, CollectionsMarshal.AsSpan(writes));
-            scatterSlots(stream, writes.Count, slotStaging.View, arena.View);
-        }
+        if (records.Count == 0 && writes.Count == 0) return;
+        recordStaging.Upload(stream, CollectionsMarshal.AsSpan(records));
+        slotStaging.Upload(stream, CollectionsMarshal.AsSpan(writes));
+        scatter(stream, Math.Max(records.Count, writes.Count), recordStaging.View, slotStaging.View, Views);
     }
 
-    // Diffs the ids live on the device and the new ids against the shadow; false (nothing recorded) when the arena has no
-    // room for a placement.
+    // Frees the rows of removed ids, gives new ids rows, marks the rows left free removed, and diffs every live id against
+    // the shadow; false (state to be rebuilt from scratch) when the rows or the arena have no room.
     private bool Collect(DecodingTree tree)
     {
         records.Clear();
         writes.Clear();
         nextLiveIds.Clear();
+        released.Clear();
         if (known == 0)
         {
             arenaUsed = 0;
             liveIds.Clear();
+            freeRows.Clear();
+            Array.Clear(held);
+            rowBound = 0;
         }
         int bound = tree.NodeIdBound;
         foreach (int id in liveIds)
-            if (!Visit(tree, id)) return false;
+        {
+            if (tree.IsLive(id)) continue;
+            released.Add(rowOf[id]);
+            freeRows.Push(rowOf[id]);
+            held[rowOf[id]] = 0;
+        }
         for (int id = known; id < bound; id++)
-            if (!Visit(tree, id)) return false;
+        {
+            if (!tree.IsLive(id)) continue;
+            if (freeRows.Count == 0 && rowBound == held.Length) return false;
+            int row = freeRows.Count > 0 ? freeRows.Pop() : rowBound++;
+            rowOf[id] = row;
+            held[row] = 1;
+        }
+        foreach (int row in released)
+            if (held[row] == 0) records.Add(new NodeRecord(row, -1, 0, 0, 0, -1, -1));
+        LinkSiblings(tree.Roots);
+        foreach (int id in liveIds)
+            if (tree.IsLive(id)) LinkSiblings(tree.Children(id));
+        for (int id = known; id < bound; id++)
+            if (tree.IsLive(id)) LinkSiblings(tree.Children(id));
+        foreach (int id in liveIds)
+            if (tree.IsLive(id) && !Visit(tree, id)) return false;
+        for (int id = known; id < bound; id++)
+            if (tree.IsLive(id) && !Visit(tree, id)) return false;
         (liveIds, nextLiveIds) = (nextLiveIds, liveIds);
         known = bound;
         return true;
     }
 
-    // Records what changed about one id (new, removed, grown, re-parented); false when a placement does not fit.
+    // Every live id is a root or a live node's child, so this reaches each one once.
+    private void LinkSiblings(IReadOnlyList<int> siblings)
+    {
+        for (int k = 0; k < siblings.Count; k++) nextSiblingOf[siblings[k]] = k + 1 < siblings.Count ? siblings[k + 1] : -1;
+    }
+
+    private int Row(int node) => node < 0 ? -1 : rowOf[node];
+
+    // Records what changed about one live id (new, grown, re-parented, re-linked); false when a placement does not fit.
     private bool Visit(DecodingTree tree, int id)
     {
-        bool fresh = id >= known;
-        if (!tree.IsLive(id))
-        {
-            Record(id, -1, 0, 0, false);
-            return true;
-        }
         nextLiveIds.Add(id);
-        int p = tree.Parent(id);
+        var children = tree.Children(id);
+        var record = new NodeRecord(rowOf[id], Row(tree.Parent(id)), 0, 0, 1, children.Count > 0 ? rowOf[children[0]] : -1, Row(nextSiblingOf[id]));
         var slots = tree.SlotSpan(id);
-        if (fresh || slots.Length > shadowRoom[id] || slots.Length < shadowCount[id]) return Place(id, p, slots);
-        if (slots.Length != shadowCount[id] || p != shadowParent[id])
+        if (id >= known || slots.Length > shadowRoom[id] || slots.Length < shadowCount[id]) return Place(id, record, slots);
+        if (slots.Length != shadowCount[id] || record.Parent != shadowParent[id]
+            || record.FirstChild != shadowFirstChild[id] || record.NextSibling != shadowNextSibling[id])
         {
             for (int t = shadowCount[id]; t < slots.Length; t++) writes.Add(new SlotWrite(shadowStart[id] + t, slots[t]));
-            Record(id, p, slots.Length, shadowStart[id], true);
+            Record(id, record with { Count = slots.Length, SlotStart = shadowStart[id] });
         }
         return true;
     }
 
     // Gives the node a fresh stretch at the arena's end and writes all its slots there.
-    private bool Place(int id, int p, ReadOnlySpan<int> slots)
+    private bool Place(int id, NodeRecord record, ReadOnlySpan<int> slots)
     {
         int room = Math.Max(MinimumStretch, 2 * slots.Length);
         if (arenaUsed + room > arena.View.Length) return false;
@@ -145,30 +195,43 @@ internal sealed class DeviceTree : IDisposable
         arenaUsed += room;
         shadowRoom[id] = room;
         for (int t = 0; t < slots.Length; t++) writes.Add(new SlotWrite(start + t, slots[t]));
-        Record(id, p, slots.Length, start, true);
+        Record(id, record with { Count = slots.Length, SlotStart = start });
         return true;
     }
 
-    private void Record(int id, int p, int tokens, int start, bool isLive)
+    private void Record(int id, NodeRecord record)
     {
-        shadowParent[id] = p;
-        shadowCount[id] = tokens;
-        shadowStart[id] = start;
-        records.Add(new NodeRecord(id, p, tokens, start, isLive ? 1 : 0));
+        shadowParent[id] = record.Parent;
+        shadowCount[id] = record.Count;
+        shadowStart[id] = record.SlotStart;
+        shadowFirstChild[id] = record.FirstChild;
+        shadowNextSibling[id] = record.NextSibling;
+        records.Add(record);
     }
 
-    private void GrowNodes(int capacity)
+    // The per-id host arrays keep their contents.
+    private void GrowIds(int capacity)
     {
+        Array.Resize(ref rowOf, capacity);
         Array.Resize(ref shadowParent, capacity);
         Array.Resize(ref shadowCount, capacity);
         Array.Resize(ref shadowStart, capacity);
         Array.Resize(ref shadowRoom, capacity);
-        foreach (var b in new[] { live, parent, count, slotStart }) b.EnsureLength(capacity);
-        known = 0; // the grown device arrays hold nothing yet
+        Array.Resize(ref shadowFirstChild, capacity);
+        Array.Resize(ref shadowNextSibling, capacity);
+        Array.Resize(ref nextSiblingOf, capacity);
+    }
+
+    // Only before a full upload (known = 0): grown device arrays hold nothing yet.
+    private void GrowRows(int rows)
+    {
+        if (rows <= held.Length) return;
+        held = new int[Math.Max(64, rows)];
+        foreach (var b in new[] { live, parent, count, slotStart, firstChild, nextSibling }) b.EnsureLength(held.Length);
     }
 
     public void Dispose()
     {
-        foreach (var b in new IDisposable[] { live, parent, count, slotStart, arena, recordStaging, slotStaging }) b.Dispose();
+        foreach (var b in new IDisposable[] { live, parent, count, slotStart, firstChild, nextSibling, arena, recordStaging, slotStaging }) b.Dispose();
     }
 }

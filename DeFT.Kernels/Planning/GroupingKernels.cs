@@ -1,38 +1,40 @@
+using DeFT.Core.Planning;
 using ILGPU;
 
 namespace DeFT.Kernels.Planning;
 
 /// <summary>
-/// The tree split and KV-guided grouping on the device, as <see cref="DeFT.Core.Planning.FlattenPlanner"/>,
-/// <see cref="DeFT.Core.Planning.NodePlanner"/> and the host's plan builder do it: groups (contiguous flat-token ranges),
-/// each group's query range cut into chunks of at most <see cref="PlanViews.MaxQueries"/> (the candidate items), each
-/// candidate trimmed to the queries that see one of its tokens, the empty ones dropped. Totals come from exclusive scans
-/// between the launches. No kernel here uses shared memory.
+/// The tree split and KV-guided grouping on the device, as <see cref="FlattenPlanner"/>, <see cref="NodePlanner"/> and
+/// the host's plan builder do it: groups (contiguous flat-token ranges), each group's query range cut into chunks of at
+/// most <see cref="PlanViews.MaxQueries"/> (the candidate items), each candidate trimmed to the queries that see one of
+/// its tokens, the empty ones dropped. Query ranges are found node by node (<see cref="Viewers"/>), not token by token,
+/// so nothing here waits for the flat tokens. Phases of <see cref="PlanKernel"/>, one index per call, with exclusive
+/// scans between them. No shared memory.
 /// </summary>
 internal static class GroupingKernels
 {
-    /// <summary>
-    /// DeFT-Flatten. Grid: one thread per possible group boundary (group bound + 1). The flat tokens are cut into the
-    /// fewest blocks of at most <see cref="PlanViews.BlockTokens"/>, boundaries at ⌊b·n / blocks⌋ as on the host.
-    /// </summary>
-    public static void FlattenGroups(Index1D b, PlanViews v)
+    /// <summary>DeFT-Flatten's block count: the fewest blocks of at most <see cref="PlanViews.BlockTokens"/> (one for no token).</summary>
+    public static int FlattenBlocks(PlanViews v) =>
+        (int)Math.Max(1L, ((long)v.FlatBegin[v.LiveNodes] + v.BlockTokens - 1) / v.BlockTokens);
+
+    /// <summary>DeFT-Flatten. One boundary of <see cref="FlattenBlocks"/> + 1, at ⌊b·n / blocks⌋ as on the host.</summary>
+    public static void FlattenGroups(int b, PlanViews v)
     {
         long n = v.FlatBegin[v.LiveNodes];
-        long blocks = Math.Max(1L, (n + v.BlockTokens - 1) / v.BlockTokens);
-        int block = b;
-        if (block == 0) v.Header[PlanHeader.Groups] = blocks;
-        if (block <= blocks) v.GroupBegin[block] = (int)(block * n / blocks);
+        int blocks = FlattenBlocks(v);
+        if (b == 0) v.Header[PlanHeader.Groups] = blocks;
+        v.GroupBegin[b] = (int)(b * n / blocks);
     }
 
-    /// <summary>DeFT-Node, step 1. Grid: one thread per pre-order position and one more (0); each counts its node's chunks.</summary>
-    public static void NodeGroupCounts(Index1D i, PlanViews v) =>
+    /// <summary>DeFT-Node, step 1. One pre-order position, or the one past the last (0): its node's chunks.</summary>
+    public static void NodeGroupCounts(int i, PlanViews v) =>
         v.NodeGroups[i] = i == v.LiveNodes ? 0 : (int)(((long)v.Keep[i] + v.BlockTokens - 1) / v.BlockTokens);
 
     /// <summary>
-    /// DeFT-Node, step 2. Grid: one thread per pre-order position and one more; each writes the boundaries of its node's
-    /// chunks (a loop over them), the extra thread the final boundary and the group count.
+    /// DeFT-Node, step 2. One pre-order position: the boundaries of its node's chunks (a loop over them); the one past
+    /// the last: the final boundary and the group count.
     /// </summary>
-    public static void NodeGroupBegins(Index1D i, PlanViews v)
+    public static void NodeGroupBegins(int i, PlanViews v)
     {
         int groups = v.NodeGroupBase[v.LiveNodes];
         if (i == v.LiveNodes)
@@ -47,55 +49,65 @@ internal static class GroupingKernels
     }
 
     /// <summary>
-    /// Grid: one thread per possible group and one more. Each group's query range is the union of its tokens' masks (a
-    /// loop over its tokens); its candidates are that range in chunks of at most <see cref="PlanViews.MaxQueries"/>.
-    /// Threads past the group count write 0 chunks, so the scan's total is the candidate count.
+    /// The ordered queries in [<paramref name="queryBegin"/>, <paramref name="queryEnd"/>) that some flat token in
+    /// [<paramref name="begin"/>, <paramref name="end"/>) shows, as [first, one past the last) (Begin ≥ End: none) — the
+    /// union of the tokens' masks cut to the window, a loop over the nodes the tokens belong to. Within a node the masks
+    /// share their end and their starts do not decrease (<see cref="LayoutKernels.FirstViewer"/>), so the node's tokens
+    /// that meet the window are a prefix of them, and its first token decides both bounds.
     /// </summary>
-    public static void GroupBounds(Index1D g, PlanViews v)
+    public static QueryRange Viewers(int begin, int end, int queryBegin, int queryEnd, PlanViews v)
     {
-        if (g >= v.Header[PlanHeader.Groups])
+        int first = int.MaxValue, last = int.MinValue;
+        for (int i = DeviceSearch.UpperBound(v.FlatBegin, v.LiveNodes + 1, begin) - 1; i < v.LiveNodes && v.FlatBegin[i] < end; i++)
+        {
+            int from = Math.Max(begin, v.FlatBegin[i]);
+            if (from >= v.FlatBegin[i + 1]) continue; // a node none of whose tokens is kept
+            int a = Math.Max(LayoutKernels.FirstViewer(i, from - v.FlatBegin[i], v), queryBegin);
+            int b = Math.Min(v.SubtreeEnd[i], queryEnd);
+            if (a >= b) continue;
+            first = Math.Min(first, a);
+            last = Math.Max(last, b);
+        }
+        return new QueryRange(first, last);
+    }
+
+    /// <summary>
+    /// One group, or the one past the last. A group's query range is the union of its tokens' masks; its candidates are
+    /// that range in chunks of at most <see cref="PlanViews.MaxQueries"/>. The one past the last writes 0 chunks, so the
+    /// scan's total is the candidate count.
+    /// </summary>
+    public static void GroupBounds(int g, PlanViews v)
+    {
+        if (g == v.Header[PlanHeader.Groups])
         {
             v.GroupChunks[g] = 0;
             return;
         }
-        int lo = int.MaxValue, hi = int.MinValue;
-        for (int t = v.GroupBegin[g]; t < v.GroupBegin[g + 1]; t++)
-        {
-            var mask = v.TokenVisibility[t];
-            lo = Math.Min(lo, mask.Begin);
-            hi = Math.Max(hi, mask.End);
-        }
-        v.GroupLo[g] = lo;
-        v.GroupHi[g] = hi;
-        v.GroupChunks[g] = (int)(((long)hi - lo + v.MaxQueries - 1) / v.MaxQueries);
+        var range = Viewers(v.GroupBegin[g], v.GroupBegin[g + 1], int.MinValue, int.MaxValue, v);
+        v.GroupLo[g] = range.Begin;
+        v.GroupHi[g] = range.End;
+        v.GroupChunks[g] = (int)(((long)range.End - range.Begin + v.MaxQueries - 1) / v.MaxQueries);
     }
 
     /// <summary>
-    /// Grid: one thread per possible candidate and one more. A candidate finds its group by binary search over
-    /// <see cref="PlanViews.ChunkBase"/>, then trims its query chunk to the queries some token of the group shows it (a loop
-    /// over the group's tokens, as the host's difference array does), and counts its tasks at both row widths. A kept
-    /// candidate adds its tokens and token·query pairs to the header (integer atomics: deterministic). Threads past the
-    /// candidate count write zeros, so the scans' totals are the plan's.
+    /// One candidate, or the one past the last. A candidate finds its group by binary search over
+    /// <see cref="PlanViews.ChunkBase"/>, trims its query chunk to the queries some token of the group shows
+    /// (<see cref="Viewers"/>, as the host's difference array does), and counts its tasks at both row widths. A kept
+    /// candidate adds its tokens and token·query pairs to the header (integer atomics: deterministic). The one past the
+    /// last writes zeros, so the scans' totals are the plan's.
     /// </summary>
-    public static void Candidates(Index1D c, PlanViews v)
+    public static void Candidates(int c, PlanViews v)
     {
+        int groups = (int)v.Header[PlanHeader.Groups];
         int first = int.MaxValue, end = int.MinValue, g = 0, tokenBegin = 0, tokenEnd = 0;
-        if (c < v.ChunkBase[v.GroupBound])
+        if (c < v.ChunkBase[groups])
         {
-            g = DeviceSearch.UpperBound(v.ChunkBase, v.GroupBound + 1, c) - 1;
-            long chunkBegin = v.GroupLo[g] + (long)((int)c - v.ChunkBase[g]) * v.MaxQueries;
-            int queryBegin = (int)chunkBegin;
-            int queryEnd = (int)Math.Min(v.GroupHi[g], chunkBegin + v.MaxQueries);
+            g = DeviceSearch.UpperBound(v.ChunkBase, groups + 1, c) - 1;
+            long chunkBegin = v.GroupLo[g] + (long)(c - v.ChunkBase[g]) * v.MaxQueries;
             tokenBegin = v.GroupBegin[g];
             tokenEnd = v.GroupBegin[g + 1];
-            for (int t = tokenBegin; t < tokenEnd; t++)
-            {
-                var mask = v.TokenVisibility[t];
-                int a = Math.Max(mask.Begin, queryBegin), b = Math.Min(mask.End, queryEnd);
-                if (a >= b) continue;
-                first = Math.Min(first, a);
-                end = Math.Max(end, b);
-            }
+            var range = Viewers(tokenBegin, tokenEnd, (int)chunkBegin, (int)Math.Min(v.GroupHi[g], chunkBegin + v.MaxQueries), v);
+            (first, end) = (range.Begin, range.End);
         }
         bool kept = first < end;
         int queries = kept ? end - first : 0;
@@ -112,14 +124,16 @@ internal static class GroupingKernels
         Atomic.Add(ref v.Header[PlanHeader.ItemPairs], tokens * queries);
     }
 
-    /// <summary>Grid: one thread; copies the scans' totals into the header the host reads.</summary>
-    public static void Summarize(Index1D i, PlanViews v)
+    /// <summary>One thread: copies the scans' totals into the header the host reads.</summary>
+    public static void Summarize(PlanViews v)
     {
+        int candidates = v.ChunkBase[(int)v.Header[PlanHeader.Groups]];
         v.Header[PlanHeader.FlatTokens] = v.FlatBegin[v.LiveNodes];
-        v.Header[PlanHeader.Items] = v.ItemIndex[v.CandidateBound];
-        v.Header[PlanHeader.Partials] = v.PartialBase[v.CandidateBound];
-        v.Header[PlanHeader.Tasks] = v.TaskBase[v.CandidateBound];
-        v.Header[PlanHeader.PackedTasks] = v.PackedTaskBase[v.CandidateBound];
+        v.Header[PlanHeader.Candidates] = candidates;
+        v.Header[PlanHeader.Items] = v.ItemIndex[candidates];
+        v.Header[PlanHeader.Partials] = v.PartialBase[candidates];
+        v.Header[PlanHeader.Tasks] = v.TaskBase[candidates];
+        v.Header[PlanHeader.PackedTasks] = v.PackedTaskBase[candidates];
         v.Header[PlanHeader.PartialListLength] = v.PartialOffsets[v.QueryCount];
     }
 }

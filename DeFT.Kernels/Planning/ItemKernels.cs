@@ -5,13 +5,27 @@ using ILGPU;
 namespace DeFT.Kernels.Planning;
 
 /// <summary>
-/// The device plan's work items and thread-group tasks, written from the kept candidates once the host has sized the
-/// buffers. No shared memory.
+/// The device plan's work items, thread-group tasks and partial lists, written once the host has read the totals and
+/// sized the buffers: one launch (<see cref="Fill"/>). No shared memory.
 /// </summary>
 internal static class ItemKernels
 {
-    /// <summary>Grid: one thread per possible candidate; each kept one writes its work item at its scanned index.</summary>
-    public static void Items(Index1D c, PlanViews v)
+    /// <summary>
+    /// Grid: one thread per candidate or ordered query, whichever are more (<see cref="PlanHeader.Candidates"/>,
+    /// <see cref="PlanViews.QueryCount"/>); each writes its candidate's item and tasks and its query's partial slots.
+    /// </summary>
+    public static void Fill(Index1D i, PlanViews v)
+    {
+        if (i < v.Header[PlanHeader.Candidates])
+        {
+            Items(i, v);
+            Tasks(i, v);
+        }
+        if (i < v.QueryCount) PartialListKernels.Fill(i, v);
+    }
+
+    /// <summary>One candidate: a kept one writes its work item at its scanned index.</summary>
+    private static void Items(int c, PlanViews v)
     {
         if (v.Kept[c] == 0) return;
         int g = v.CandidateGroup[c];
@@ -19,10 +33,10 @@ internal static class ItemKernels
     }
 
     /// <summary>
-    /// Grid: one thread per possible candidate; each kept one writes its item's tasks (a loop over its rows in steps of
-    /// the chosen rows per task), item-major and row-ascending, as <see cref="DeFT.Kernels.Device.DevicePlan"/>'s upload does.
+    /// One candidate: a kept one writes its item's tasks (a loop over its rows in steps of the chosen rows per task),
+    /// item-major and row-ascending, as <see cref="DeFT.Kernels.Device.DevicePlan"/>'s upload does.
     /// </summary>
-    public static void Tasks(Index1D c, PlanViews v)
+    private static void Tasks(int c, PlanViews v)
     {
         if (v.Kept[c] == 0) return;
         int rowsPerTask = v.PackRows != 0 ? v.PackedRowsPerTask : v.RowsPerTask;

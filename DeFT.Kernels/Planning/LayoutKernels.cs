@@ -6,49 +6,49 @@ namespace DeFT.Kernels.Planning;
 /// <summary>
 /// The depth-first layout of <see cref="TreeLayout"/> on the device: the query order, each node's own and subtree query
 /// ranges, the tokens kept per node and the flat tokens with their query-interval masks (DESIGN.md §3). The query order
-/// sorts by (pre-order of the node, visible tokens, caller index), as on the host.
-/// No kernel here uses shared memory.
+/// sorts by (pre-order of the node, visible tokens, caller index), as on the host: a counting sort by node (count, scan,
+/// place), then a rank sort among each node's own queries. All but <see cref="FlatTokens"/> are phases of
+/// <see cref="PlanKernel"/>, one index per call. No shared memory.
 /// </summary>
 internal static class LayoutKernels
 {
     /// <summary>
-    /// Grid: one thread per query. Each counts the queries ordered before it by (key, caller index) — a stable rank sort,
-    /// O(queries) per thread (see <see cref="TourKernels.SiblingOrder"/> for why not a radix sort) — and writes its key
-    /// and caller index at that position.
+    /// One caller query: counts it on its node (<see cref="PlanViews.OwnBegin"/> holds counts until it is scanned) and
+    /// keeps its arrival rank there. The ranks depend on timing; the order built from them does not.
     /// </summary>
-    public static void QueryOrder(Index1D q, PlanViews v)
+    public static void CountQuery(int q, PlanViews v) =>
+        v.QueryArrival[q] = Atomic.Add(ref v.OwnBegin[v.NodePre[v.Queries[q].Node]], 1);
+
+    /// <summary>One caller query: stores its index in its node's range of ordered positions, at its arrival rank.</summary>
+    public static void PlaceQuery(int q, PlanViews v) =>
+        v.QueryBucket[v.OwnBegin[v.NodePre[v.Queries[q].Node]] + v.QueryArrival[q]] = q;
+
+    /// <summary>
+    /// One caller query: counts the queries of its node ordered before it by (visible tokens, caller index) — O(queries
+    /// on the node) — and writes its key and caller index at that position.
+    /// </summary>
+    public static void OrderQuery(int q, PlanViews v)
     {
-        long key = Key(q, v);
-        int rank = 0;
-        for (int r = 0; r < v.QueryCount; r++)
+        var query = v.Queries[q];
+        int pre = v.NodePre[query.Node];
+        int begin = v.OwnBegin[pre], end = v.OwnBegin[pre + 1];
+        int rank = begin;
+        for (int k = begin; k < end; k++)
         {
-            long other = Key(r, v);
-            if (other < key || (other == key && r < q)) rank++;
+            int other = v.QueryBucket[k];
+            int visible = v.Queries[other].VisibleTokens;
+            if (visible < query.VisibleTokens || (visible == query.VisibleTokens && other < q)) rank++;
         }
-        v.QueryKey[rank] = key;
+        v.QueryKey[rank] = ((long)pre << 32) | (uint)query.VisibleTokens;
         v.QueryOrder[rank] = q;
     }
 
-    // (pre-order of the query's node) · 2³² + its visible tokens.
-    private static long Key(int q, PlanViews v)
-    {
-        var query = v.Queries[q];
-        return ((long)v.NodePre[query.Node] << 32) | (uint)query.VisibleTokens;
-    }
-
     /// <summary>
-    /// Grid: one thread per pre-order position and one more; each finds the first ordered query on its node (or after
-    /// it) in the sorted keys. The extra thread's answer is the query count.
-    /// </summary>
-    public static void OwnRanges(Index1D i, PlanViews v) =>
-        v.OwnBegin[i] = DeviceSearch.LowerBound(v.QueryKey, 0, v.QueryCount, (long)(int)i << 32);
-
-    /// <summary>
-    /// Grid: one thread per pre-order position and one more (which writes the 0 that the scan turns into the total).
+    /// One pre-order position, or the one past the last (which writes the 0 that the scan turns into the total).
     /// A node's subtree queries end where the pre-order position past its subtree begins. It keeps all its tokens when a
     /// query below it sees them, else as many as its own longest query sees.
     /// </summary>
-    public static void KeepCounts(Index1D i, PlanViews v)
+    public static void KeepCounts(int i, PlanViews v)
     {
         if (i == v.LiveNodes)
         {
@@ -63,21 +63,26 @@ internal static class LayoutKernels
     }
 
     /// <summary>
+    /// The first ordered query that sees token <paramref name="offset"/> of the node at pre-order <paramref name="i"/>:
+    /// the node's own queries whose visible length exceeds the offset are a suffix of its own range (binary search); the
+    /// token's mask runs from there through the end of the subtree's queries. Non-decreasing in the offset.
+    /// </summary>
+    public static int FirstViewer(int i, int offset, PlanViews v) =>
+        DeviceSearch.LowerBound(v.QueryKey, v.OwnBegin[i], v.OwnBegin[i + 1], ((long)i << 32) + offset + 1);
+
+    /// <summary>
     /// Grid: one thread per possible flat token (the tree's tokens bound them); threads past the flat token count do
-    /// nothing. Each finds its node by binary search over <see cref="PlanViews.FlatBegin"/>, copies its slot, and masks it
-    /// with the ordered queries that see it: the node's own queries whose visible length exceeds the token's offset
-    /// (a suffix of its own range, found by binary search), through the end of the subtree's queries.
+    /// nothing. Each finds its node by binary search over <see cref="PlanViews.FlatBegin"/>, copies its slot, and writes
+    /// its mask (<see cref="FirstViewer"/>). No shared memory.
     /// </summary>
     public static void FlatTokens(Index1D t, PlanViews v)
     {
         if (t >= v.FlatBegin[v.LiveNodes]) return;
         int i = DeviceSearch.UpperBound(v.FlatBegin, v.LiveNodes + 1, t) - 1;
         int offset = t - v.FlatBegin[i];
-        int node = v.PreNode[i];
-        int slot = v.Tree.Arena[v.Tree.SlotStart[node] + offset];
-        int lo = DeviceSearch.LowerBound(v.QueryKey, v.OwnBegin[i], v.OwnBegin[i + 1], ((long)i << 32) + offset + 1);
+        int slot = v.Tree.Arena[v.Tree.SlotStart[v.PreNode[i]] + offset];
         v.TokenSlots[t] = slot;
-        v.TokenVisibility[t] = new QueryRange(lo, v.SubtreeEnd[i]);
+        v.TokenVisibility[t] = new QueryRange(FirstViewer(i, offset, v), v.SubtreeEnd[i]);
         Atomic.Max(ref v.Header[PlanHeader.MaxSlot], slot);
     }
 }

@@ -1,5 +1,3 @@
-using ILGPU;
-
 namespace DeFT.Kernels.Planning;
 
 /// <summary>
@@ -8,12 +6,13 @@ namespace DeFT.Kernels.Planning;
 /// (trimmed) query range contains the query, so the query's partial slots are found group by group without looking at
 /// any other query. Ranges of neighbouring ancestors can share a Flatten block; consecutive repeats are skipped. The walk
 /// is iterative (depth ≥ 1000 is fine) and runs twice: once to count, once to write (from the back, as it finds the
-/// slots in descending order). No shared memory.
+/// slots in descending order): <see cref="Counts"/> is a phase of <see cref="PlanKernel"/>, <see cref="Fill"/> part of
+/// <see cref="ItemKernels.Fill"/>. No shared memory.
 /// </summary>
 internal static class PartialListKernels
 {
-    /// <summary>Grid: one thread per ordered query and one more (which writes the 0 the scan turns into the total).</summary>
-    public static void Counts(Index1D p, PlanViews v)
+    /// <summary>One ordered query, or the one past the last (which writes the 0 the scan turns into the total).</summary>
+    public static void Counts(int p, PlanViews v)
     {
         if (p == v.QueryCount)
         {
@@ -23,8 +22,8 @@ internal static class PartialListKernels
         v.PartialCounts[v.QueryOrder[p]] = Walk(p, v, write: false);
     }
 
-    /// <summary>Grid: one thread per ordered query; each writes its partial slots, ascending, at its CSR offset.</summary>
-    public static void Fill(Index1D p, PlanViews v) => Walk(p, v, write: true);
+    /// <summary>One ordered query: writes its partial slots, ascending, at its CSR offset.</summary>
+    public static void Fill(int p, PlanViews v) => Walk(p, v, write: true);
 
     private static int Walk(int p, PlanViews v, bool write)
     {

@@ -18,5 +18,7 @@ internal static class PlanHeader
     public const int ItemTokens = 8;
     /// <summary>Σ tokens · queries over work items.</summary>
     public const int ItemPairs = 9;
-    public const int Length = 10;
+    /// <summary>Candidate items, kept or not (the grid of the fill launch).</summary>
+    public const int Candidates = 10;
+    public const int Length = 11;
 }

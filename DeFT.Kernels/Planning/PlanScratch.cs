@@ -13,7 +13,7 @@ internal sealed class PlanScratch : IDisposable
 {
     private readonly List<IDisposable> all = new();
     private readonly DeviceBuffer<TreeQuery> queries;
-    private readonly DeviceBuffer<int> liveIndex, liveIds, siblingKey, siblingId, firstChild, nextSibling, nodePre;
+    private readonly DeviceBuffer<int> tourNext, tourRank, nodePre, queryArrival, queryBucket;
     private readonly DeviceBuffer<int> preNode, preSize, ownBegin, subtreeEnd, keep, flatBegin, nodeGroups, nodeGroupBase;
     private readonly DeviceBuffer<long> queryKey, header;
     private readonly DeviceBuffer<int> groupBegin, groupLo, groupHi, groupChunks, chunkBase;
@@ -29,15 +29,11 @@ internal sealed class PlanScratch : IDisposable
             return b;
         }
         queries = New<TreeQuery>("queries");
-        liveIndex = New<int>("live ranks");
-        liveIds = New<int>("live ids");
-        siblingKey = New<int>("sibling keys");
-        siblingId = New<int>("sibling ids");
-        firstChild = New<int>("first children");
-        nextSibling = New<int>("next siblings");
+        tourNext = New<int>("tour links");
+        tourRank = New<int>("tour ranks");
         nodePre = New<int>("pre-order positions");
-        TourNext = [New<int>("tour links"), New<int>("tour links")];
-        TourRank = [New<int>("tour ranks"), New<int>("tour ranks")];
+        queryArrival = New<int>("query arrival ranks");
+        queryBucket = New<int>("query buckets");
         preNode = New<int>("pre-order nodes");
         preSize = New<int>("subtree sizes");
         ownBegin = New<int>("own query ranges");
@@ -67,27 +63,20 @@ internal sealed class PlanScratch : IDisposable
         partialCounts = New<int>("partial counts");
     }
 
-    /// <summary>The pointer-jumping pairs (links, ranks): round r reads pair r mod 2 and writes the other.</summary>
-    public DeviceBuffer<int>[] TourNext { get; }
-
-    /// <summary>See <see cref="TourNext"/>.</summary>
-    public DeviceBuffer<int>[] TourRank { get; }
-
     /// <summary>The header the host reads.</summary>
     public DeviceBuffer<long> Header => header;
 
     /// <summary>The queries' staging buffer.</summary>
     public DeviceBuffer<TreeQuery> Queries => queries;
 
-    /// <summary>Sizes every array for <paramref name="nodeBound"/> node ids, <paramref name="liveNodes"/>, <paramref name="queryCount"/> and the group and candidate bounds.</summary>
+    /// <summary>Sizes every array for <paramref name="nodeBound"/> node rows, <paramref name="liveNodes"/>, <paramref name="queryCount"/> and the group and candidate bounds.</summary>
     public void Reserve(int nodeBound, int liveNodes, int queryCount, int groupBound, int candidateBound)
     {
-        foreach (var b in new[] { liveIndex, siblingKey, siblingId, nextSibling, nodePre }) b.EnsureLength(nodeBound);
-        liveIds.EnsureLength(liveNodes);
-        firstChild.EnsureLength(nodeBound + 1);
-        foreach (var b in TourNext.Concat(TourRank)) b.EnsureLength(2L * nodeBound);
+        nodePre.EnsureLength(nodeBound);
+        foreach (var b in new[] { tourNext, tourRank }) b.EnsureLength(4L * nodeBound);
         foreach (var b in new[] { preNode, preSize, subtreeEnd }) b.EnsureLength(liveNodes);
         foreach (var b in new[] { ownBegin, keep, flatBegin, nodeGroups, nodeGroupBase }) b.EnsureLength(liveNodes + 1);
+        foreach (var b in new[] { queryArrival, queryBucket }) b.EnsureLength(queryCount);
         queryKey.EnsureLength(queryCount);
         partialCounts.EnsureLength(queryCount + 1);
         header.EnsureLength(PlanHeader.Length);
@@ -101,10 +90,9 @@ internal sealed class PlanScratch : IDisposable
     public PlanViews Views() => new()
     {
         Queries = queries.View,
-        LiveIndex = liveIndex.View, LiveIds = liveIds.View, SiblingKey = siblingKey.View, SiblingId = siblingId.View, FirstChild = firstChild.View, NextSibling = nextSibling.View,
-        TourNext = TourNext[0].View, TourRank = TourRank[0].View,
+        TourNext = tourNext.View, TourRank = tourRank.View,
         NodePre = nodePre.View, PreNode = preNode.View, PreSize = preSize.View,
-        QueryKey = queryKey.View, OwnBegin = ownBegin.View, SubtreeEnd = subtreeEnd.View, Keep = keep.View, FlatBegin = flatBegin.View,
+        QueryArrival = queryArrival.View, QueryBucket = queryBucket.View, QueryKey = queryKey.View, OwnBegin = ownBegin.View, SubtreeEnd = subtreeEnd.View, Keep = keep.View, FlatBegin = flatBegin.View,
         NodeGroups = nodeGroups.View, NodeGroupBase = nodeGroupBase.View,
         GroupBegin = groupBegin.View, GroupLo = groupLo.View, GroupHi = groupHi.View, GroupChunks = groupChunks.View, ChunkBase = chunkBase.View,
         CandidateGroup = candidateGroup.View, CandidateFirst = candidateFirst.View, CandidateEnd = candidateEnd.View,

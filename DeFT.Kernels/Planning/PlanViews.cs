@@ -9,43 +9,40 @@ namespace DeFT.Kernels.Planning;
 /// Everything the planning kernels read and write, in the order the step fills it (see <see cref="DevicePlanner"/>).
 /// Arrays "by pre-order" are indexed by a live node's depth-first position <c>i</c> in <c>[0, LiveNodes)</c>, with one
 /// extra entry at <c>LiveNodes</c> where an exclusive scan leaves its total. Counts only the device knows (flat tokens,
-/// groups, candidates) are read from those totals; the buffers are sized by bounds the host knows.
+/// groups, candidates) are read from those totals; the buffers are sized by bounds the host knows (the tree's tokens,
+/// and groups and candidates bounded by them).
 /// </summary>
 internal struct PlanViews
 {
     /// <summary>The decoding tree.</summary>
     public DeviceTreeViews Tree;
-    /// <summary>The step's queries, in the caller's order.</summary>
+    /// <summary>The step's queries, in the caller's order, each naming its node's row.</summary>
     public ArrayView<TreeQuery> Queries;
 
-    /// <summary>Per node id: how many live ids precede it (exclusive scan of the live flags).</summary>
-    public ArrayView<int> LiveIndex;
-    /// <summary>The live node ids, ascending.</summary>
-    public ArrayView<int> LiveIds;
-    /// <summary>Live nodes sorted by (parent, id): the parent + 1 (0: a root).</summary>
-    public ArrayView<int> SiblingKey;
-    /// <summary>Live nodes sorted by (parent, id): the id (children grouped by parent, in id order).</summary>
-    public ArrayView<int> SiblingId;
-    /// <summary>Per parent + 1: its first child (-1: none).</summary>
-    public ArrayView<int> FirstChild;
-    /// <summary>Per node id: its next sibling (-1: none).</summary>
-    public ArrayView<int> NextSibling;
-    /// <summary>Per Euler-tour edge (2·id going down, 2·id + 1 coming up): the next edge (-1: the end).</summary>
+    /// <summary>
+    /// Two pairs of arrays over the Euler tour's edges (2·row going down, 2·row + 1 coming up), pair p at p·2·<see cref="NodeBound"/>:
+    /// the next edge (-1: the end), and 1 for a down edge, 0 for an up edge; after list ranking, the down edges from it to the end.
+    /// Pointer jumping reads one pair and writes the other.
+    /// </summary>
     public ArrayView<int> TourNext;
-    /// <summary>Per Euler-tour edge: 1 for a down edge, 0 for an up edge; after list ranking, the down edges from it to the end.</summary>
+    /// <summary>See <see cref="TourNext"/>.</summary>
     public ArrayView<int> TourRank;
-    /// <summary>Per node id: its pre-order position.</summary>
+    /// <summary>Per node row: its pre-order position.</summary>
     public ArrayView<int> NodePre;
-    /// <summary>By pre-order: the node id.</summary>
+    /// <summary>By pre-order: the node's row.</summary>
     public ArrayView<int> PreNode;
     /// <summary>By pre-order: live nodes in the subtree, the node included.</summary>
     public ArrayView<int> PreSize;
 
+    /// <summary>Per caller query: its arrival rank among its node's queries (the counting sort's scatter position).</summary>
+    public ArrayView<int> QueryArrival;
+    /// <summary>Ordered positions, each node's range in arrival order: the caller query (the counting sort's buckets).</summary>
+    public ArrayView<int> QueryBucket;
     /// <summary>Ordered position → (pre-order of the query's node) · 2³² + its visible tokens, ascending.</summary>
     public ArrayView<long> QueryKey;
     /// <summary>Ordered position → caller's query index (the device plan's buffer).</summary>
     public ArrayView<int> QueryOrder;
-    /// <summary>By pre-order: the first ordered query on the node (at <c>LiveNodes</c>: the query count).</summary>
+    /// <summary>By pre-order: the first ordered query on the node (at <c>LiveNodes</c>: the query count); before its scan, the node's query count.</summary>
     public ArrayView<int> OwnBegin;
     /// <summary>By pre-order: one past the last ordered query in the node's subtree.</summary>
     public ArrayView<int> SubtreeEnd;
@@ -68,7 +65,7 @@ internal struct PlanViews
     public ArrayView<int> GroupLo;
     /// <summary>Per group: one past the largest ordered query that sees one of its tokens.</summary>
     public ArrayView<int> GroupHi;
-    /// <summary>Per group: its query chunks of at most <see cref="MaxQueries"/> (0 past the last group).</summary>
+    /// <summary>Per group: its query chunks of at most <see cref="MaxQueries"/> (0 at the group count).</summary>
     public ArrayView<int> GroupChunks;
     /// <summary>Per group: its first candidate item (exclusive scan of <see cref="GroupChunks"/>).</summary>
     public ArrayView<int> ChunkBase;
@@ -109,16 +106,14 @@ internal struct PlanViews
     /// <summary>The totals the host reads once per step (<see cref="PlanHeader"/>).</summary>
     public ArrayView<long> Header;
 
-    /// <summary>One past the largest node id.</summary>
+    /// <summary>One past the largest node row (<see cref="DeviceTree.RowBound"/>).</summary>
     public int NodeBound;
     /// <summary>Live nodes.</summary>
     public int LiveNodes;
     /// <summary>Queries.</summary>
     public int QueryCount;
-    /// <summary>Length of <see cref="GroupChunks"/> less one: a bound on the groups.</summary>
-    public int GroupBound;
-    /// <summary>Length of the candidate arrays less one: a bound on the candidates.</summary>
-    public int CandidateBound;
+    /// <summary>The <see cref="PlanMethod"/>, as an int: Flatten or Node.</summary>
+    public int Method;
     /// <summary><see cref="PlannerOptions.BlockTokens"/>.</summary>
     public int BlockTokens;
     /// <summary><see cref="PlannerOptions.MaxQueriesPerItem"/>.</summary>

@@ -2,6 +2,7 @@ using DeFT.Core;
 using DeFT.Core.Planning;
 using DeFT.Core.Trees;
 using DeFT.Kernels;
+using DeFT.Kernels.Planning;
 using DeFT.Tests.Kernels;
 using DeFT.Tests.Support;
 
@@ -52,6 +53,31 @@ public sealed class DevicePlannerEqualityTests(CpuAcceleratorFixture fixture)
         AssertSame(single, singleQueries, method, PlannerOptions.Default, $"single-query {method}");
         var (tree, queries) = Forests.Join(EdgeCaseTrees.Names.Where(n => n != "single-query").Select(EdgeCaseTrees.Build));
         AssertSame(tree, queries, method, PlannerOptions.Default, $"every other edge case of DESIGN.md §5 in one forest, {method}");
+    }
+
+    /// <summary>
+    /// The plan kernel is one group whose threads stride over every phase: its size must not change the plan. The other
+    /// tests run the CPU accelerator's default size; this one twice that (the most ILGPU.Algorithms' CPU group scan takes).
+    /// </summary>
+    [Fact]
+    public void A_larger_plan_group_plans_the_same()
+    {
+        int groupSize = 2 * DevicePlanner.CpuGroupSize;
+        var attention = fixture.For(Heads);
+        using var planner = new DevicePlanner(attention, groupSize);
+        var (tree, queries) = Forests.Join(RandomTrees.Shapes.Select(shape =>
+        {
+            var (t, q, _) = shape.Builder.Build(RandomTrees.Seeds[0]);
+            return (t, q);
+        }));
+        var options = new PlannerOptions { BlockTokens = 7, MaxQueriesPerItem = 3 };
+        foreach (var method in Methods)
+        {
+            using var planned = attention.CreatePlan();
+            planner.Plan(planned, tree, queries, method, options);
+            DevicePlanComparison.AssertHolds(attention, planned, TreePlanner.Plan(tree, queries, method, options),
+                $"{method} {options} in a group of {groupSize}");
+        }
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using DeFT.Core.Decoding;
 using DeFT.Core.Planning;
 using DeFT.Kernels;
+using DeFT.Kernels.Device;
 using DeFT.Kernels.Planning;
 using DeFT.Core;
 using DeFT.Tests.Kernels;
@@ -14,21 +15,20 @@ namespace DeFT.Tests.Planning;
 [Collection(CpuAcceleratorCollection.Name)]
 public sealed class DeviceTreeSyncTests(CpuAcceleratorFixture fixture)
 {
+    private static readonly PlannerOptions Options = new() { BlockTokens = 8, MaxQueriesPerItem = 3 };
+
     [Fact]
     public void Random_session_edits_keep_the_device_plan_equal_to_the_host_plan()
     {
-        var heads = new HeadConfig(4, 2, 64);
-        var attention = fixture.For(heads);
         // A planner of its own: its mirror starts empty and sees only this session's tree.
-        using var planner = new DevicePlanner(attention);
-        using var devicePlan = attention.CreatePlan();
+        using var planner = new DevicePlanner(fixture.For(new HeadConfig(4, 2, 64)));
+        using var devicePlan = planner.Attention.CreatePlan();
         var session = new DecodeSession(new SlotPool(4000));
         var rng = new Random(11);
         int prompt = session.AddRoot(30);
         var branches = Enumerable.Range(0, 4).Select(_ => session.Fork(prompt, 3)).ToList();
         int[] candidates = Array.Empty<int>();
         int speculating = -1;
-        var options = new PlannerOptions { BlockTokens = 8, MaxQueriesPerItem = 3 };
         for (int step = 0; step < 8; step++)
         {
             long tokensBefore = session.Tree.TokenCount;
@@ -60,17 +60,52 @@ public sealed class DeviceTreeSyncTests(CpuAcceleratorFixture fixture)
                     session.AddRoot(5 + step);
                     break;
             }
-            session.TakeNewSlots();
             var method = step % 2 == 0 ? PlanMethod.Flatten : PlanMethod.Node;
-            session.PlanOnDevice(planner, devicePlan, method, options);
-            DevicePlanComparison.AssertHolds(attention, devicePlan, session.Plan(method, options), $"step {step} ({edit}), {method}");
+            PlanSame(planner, devicePlan, session, method, $"step {step} ({edit}), {method}");
             if (step > 0)
                 planner.LastSlotUploads.Should().BeLessThan((int)tokensBefore,
                     $"step {step} ({edit}) uploads the new tokens and the nodes that moved, not the tree");
         }
-        session.PlanOnDevice(planner, devicePlan, PlanMethod.Flatten, options);
+        PlanSame(planner, devicePlan, session, PlanMethod.Flatten, "planned again, unchanged");
         planner.LastNodeUploads.Should().Be(0, "an unchanged tree uploads nothing");
         planner.LastSlotUploads.Should().Be(0, "an unchanged tree uploads nothing");
-        DevicePlanComparison.AssertHolds(attention, devicePlan, session.Plan(PlanMethod.Flatten, options), "planned again, unchanged");
+    }
+
+    /// <summary>
+    /// Speculative rounds retire many node ids per step; the mirror hands their rows to new nodes, so its rows (and the
+    /// planner's per-node passes) stay at the most nodes live at once, and the plans stay the host's.
+    /// </summary>
+    [Fact]
+    public void Speculative_rounds_reuse_the_rows_of_removed_nodes()
+    {
+        using var planner = new DevicePlanner(fixture.For(new HeadConfig(4, 2, 64)));
+        using var devicePlan = planner.Attention.CreatePlan();
+        var session = new DecodeSession(new SlotPool(4000));
+        int prompt = session.AddRoot(20);
+        var branches = new[] { session.Fork(prompt, 2), session.Fork(prompt, 3) };
+        int mostLive = 0;
+        for (int round = 0; round < 6; round++)
+        {
+            var trees = branches.Select(b => session.AddCandidates(b, new[] { -1, -1, 0, 0, 1, 2, 3 })).ToArray();
+            foreach (var (accepted, step) in new[] { (false, "token trees"), (true, "accepted") })
+            {
+                if (accepted)
+                    for (int b = 0; b < branches.Length; b++)
+                        session.Accept(branches[b], round % 2 == 0 ? new[] { trees[b][0], trees[b][2] } : new[] { trees[b][1] });
+                mostLive = Math.Max(mostLive, session.Tree.NodeCount);
+                var method = round % 2 == 0 ? PlanMethod.Flatten : PlanMethod.Node;
+                PlanSame(planner, devicePlan, session, method, $"round {round}, {step}, {method}");
+            }
+        }
+        session.Tree.NodeIdBound.Should().BeGreaterThan(4 * mostLive, "the rounds retire many ids");
+        planner.NodeRows.Should().BeLessThanOrEqualTo(mostLive, "removed nodes' rows go to new nodes");
+    }
+
+    // The step's new slots are taken (as a decode loop does), the step planned on the device and compared with the host's plan.
+    private static void PlanSame(DevicePlanner planner, DevicePlan devicePlan, DecodeSession session, PlanMethod method, string because)
+    {
+        session.TakeNewSlots();
+        session.PlanOnDevice(planner, devicePlan, method, Options);
+        DevicePlanComparison.AssertHolds(planner.Attention, devicePlan, session.Plan(method, Options), because);
     }
 }

@@ -1,0 +1,113 @@
+using System.Runtime.CompilerServices;
+using DeFT.Core.Planning;
+using ILGPU;
+using ILGPU.Algorithms;
+using ILGPU.Algorithms.ScanReduceOperations;
+
+namespace DeFT.Kernels.Planning;
+
+/// <summary>
+/// The planner's layout, split, grouping and summary in one launch of one group: the sizes are a tree's nodes, a step's
+/// queries and the plan's groups and candidates (thousands), too small to fill a GPU but many dependent steps, which as
+/// separate launches cost more than their work. Each phase is a group-stride loop over its indices that calls one
+/// per-index function of <see cref="TourKernels"/>, <see cref="LayoutKernels"/>, <see cref="GroupingKernels"/> or
+/// <see cref="PartialListKernels"/>, followed by a group barrier, which makes the group's global writes visible to the
+/// group; independent loops share a barrier. The per-token work (<see cref="LayoutKernels.FlatTokens"/>) and the fill
+/// (<see cref="ItemKernels.Fill"/>) are ordinary grid launches.
+/// </summary>
+internal static class PlanKernel
+{
+    /// <summary>
+    /// Grid: one group of any size (a multiple of the warp size; on the CPU accelerator at most 64, the limit of
+    /// ILGPU.Algorithms' group scan there); each thread owns the indices congruent to its own modulo the group size in
+    /// every phase, and a contiguous chunk of every scanned array. Shared memory: only that of ILGPU.Algorithms' group
+    /// scan (one int per warp on CUDA, per thread on the CPU accelerator). Writes the plan's totals to
+    /// <see cref="PlanViews.Header"/>, zeroed here first.
+    /// </summary>
+    public static void Plan(PlanViews v)
+    {
+        int tid = Group.IdxX, size = Group.DimX;
+        int n = v.LiveNodes, rows = v.NodeBound, q = v.QueryCount;
+
+        // Pre-order and subtree sizes (Euler tour, list ranking).
+        for (int i = tid; i < PlanHeader.Length; i += size) v.Header[i] = 0;
+        for (int i = tid; i <= n; i += size) v.OwnBegin[i] = 0;
+        for (int row = tid; row < rows; row += size) TourKernels.LinkEdges(row, v);
+        Group.Barrier();
+        int rounds = TourKernels.Rounds(v);
+        for (int r = 0; r < rounds; r++)
+        {
+            for (int e = tid; e < 2 * rows; e += size) TourKernels.Jump(e, v, r % 2);
+            Group.Barrier();
+        }
+        for (int row = tid; row < rows; row += size) TourKernels.Positions(row, v, rounds % 2);
+        Group.Barrier();
+
+        // The query order and each node's own queries, the kept tokens and where each node's flat tokens begin.
+        for (int j = tid; j < q; j += size) LayoutKernels.CountQuery(j, v);
+        Group.Barrier();
+        ExclusiveScan(v.OwnBegin, v.OwnBegin, n + 1);
+        for (int j = tid; j < q; j += size) LayoutKernels.PlaceQuery(j, v);
+        Group.Barrier();
+        for (int j = tid; j < q; j += size) LayoutKernels.OrderQuery(j, v);
+        Group.Barrier();
+        for (int i = tid; i <= n; i += size) LayoutKernels.KeepCounts(i, v);
+        Group.Barrier();
+        ExclusiveScan(v.Keep, v.FlatBegin, n + 1);
+
+        // The split into groups.
+        if (v.Method == (int)PlanMethod.Flatten)
+        {
+            int blocks = GroupingKernels.FlattenBlocks(v);
+            for (int b = tid; b <= blocks; b += size) GroupingKernels.FlattenGroups(b, v);
+        }
+        else
+        {
+            for (int i = tid; i <= n; i += size) GroupingKernels.NodeGroupCounts(i, v);
+            Group.Barrier();
+            ExclusiveScan(v.NodeGroups, v.NodeGroupBase, n + 1);
+            for (int i = tid; i <= n; i += size) GroupingKernels.NodeGroupBegins(i, v);
+        }
+        Group.Barrier();
+
+        // Candidate items, their numbering, and the partial-slot CSR.
+        int groups = (int)v.Header[PlanHeader.Groups];
+        for (int g = tid; g <= groups; g += size) GroupingKernels.GroupBounds(g, v);
+        Group.Barrier();
+        ExclusiveScan(v.GroupChunks, v.ChunkBase, groups + 1);
+        int candidates = v.ChunkBase[groups];
+        for (int c = tid; c <= candidates; c += size) GroupingKernels.Candidates(c, v);
+        Group.Barrier();
+        ExclusiveScan(v.Kept, v.ItemIndex, candidates + 1);
+        ExclusiveScan(v.CandidateQueries, v.PartialBase, candidates + 1);
+        ExclusiveScan(v.CandidateTasks, v.TaskBase, candidates + 1);
+        ExclusiveScan(v.CandidatePackedTasks, v.PackedTaskBase, candidates + 1);
+        for (int p = tid; p <= q; p += size) PartialListKernels.Counts(p, v);
+        Group.Barrier();
+        ExclusiveScan(v.PartialCounts, v.PartialOffsets, q + 1);
+        if (tid == 0) GroupingKernels.Summarize(v);
+    }
+
+    /// <summary>
+    /// <paramref name="output"/>[k] = Σ <paramref name="input"/>[0..k) for k &lt; <paramref name="length"/>, by the
+    /// whole group (in place is fine): each thread sums its contiguous chunk, ILGPU.Algorithms' group scan offsets the
+    /// chunks, each thread rewrites its chunk. Ends with a barrier, so the result is the group's to read. Inlined, as
+    /// ILGPU.Algorithms inlines its own helpers that allocate shared memory: each call site gets its own.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ExclusiveScan(ArrayView<int> input, ArrayView<int> output, int length)
+    {
+        int chunk = (length + Group.DimX - 1) / Group.DimX;
+        int begin = Math.Min(length, Group.IdxX * chunk), end = Math.Min(length, begin + chunk);
+        int sum = 0;
+        for (int k = begin; k < end; k++) sum += input[k];
+        int prefix = GroupExtensions.ExclusiveScan<int, AddInt32>(sum);
+        for (int k = begin; k < end; k++)
+        {
+            int value = input[k];
+            output[k] = prefix;
+            prefix += value;
+        }
+        Group.Barrier();
+    }
+}
