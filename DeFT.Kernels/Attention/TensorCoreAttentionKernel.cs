@@ -218,19 +218,22 @@ internal static class TensorCoreAttentionKernel
         int tileWords = TensorCoreLayout.TileWords<TShape>();
         int chunksPerRow = TensorCoreLayout.ChunksPerRow<TShape>();
         int rowsPerPass = TensorCoreLayout.GroupSize<TShape>() / chunksPerRow;
-        var k16 = p.K.Cast<Vec16>();
-        var v16 = p.V.Cast<Vec16>();
+        // K and V seen from this lane's chunk of slot 0, so a copy's address is one unsigned wide multiply-add.
+        var k16 = p.K.Cast<Vec16>().SubView(lane.Chunk);
+        var v16 = p.V.Cast<Vec16>().SubView(lane.Chunk);
+        long kAddress = p.KAddress + 16L * lane.Chunk;
+        long vAddress = p.VAddress + 16L * lane.Chunk;
         int first = task.Item.TokenBegin + tile * tileTokens;
         int count = XMath.Min(tileTokens, task.Item.TokenEnd - first);
-        int slotChunks = p.KvHeads * chunksPerRow;
+        uint slotChunks = (uint)(p.KvHeads * chunksPerRow);
         for (int j = lane.FirstRow; j < tileTokens; j += rowsPerPass)
         {
             bool valid = j < count;
-            int slot = !valid ? 0 : slots >= 0 ? (int)smem.Words[slots + j] : p.TokenSlots[first + j];
-            long at = lane.Chunk + (long)slot * slotChunks;
+            uint slot = !valid ? 0u : slots >= 0 ? smem.Words[slots + j] : (uint)p.TokenSlots[first + j];
+            long at = (long)((ulong)slot * slotChunks);
             int word = stage + j * rowWords + lane.Word;
-            CpAsync.Copy16(smem, word, k16, p.KAddress, at, valid);
-            CpAsync.Copy16(smem, word + tileWords, v16, p.VAddress, at, valid);
+            CpAsync.Copy16(smem, word, k16, kAddress, at, valid);
+            CpAsync.Copy16(smem, word + tileWords, v16, vAddress, at, valid);
         }
         if (tid < tileTokens)
         {
