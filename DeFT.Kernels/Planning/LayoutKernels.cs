@@ -13,11 +13,12 @@ namespace DeFT.Kernels.Planning;
 internal static class LayoutKernels
 {
     /// <summary>
-    /// One caller query: counts it on its node (<see cref="PlanViews.OwnBegin"/> holds counts until it is scanned) and
-    /// keeps its arrival rank there. The ranks depend on timing; the order built from them does not.
+    /// One caller query: counts it on its node (<see cref="PlanViews.OwnCount"/>, scanned into
+    /// <see cref="PlanViews.OwnBegin"/>) and keeps its arrival rank there. The ranks depend on timing; the order built
+    /// from them does not.
     /// </summary>
     public static void CountQuery(int q, PlanViews v) =>
-        v.QueryArrival[q] = Atomic.Add(ref v.OwnBegin[v.NodePre[v.Queries[q].Node]], 1);
+        v.QueryArrival[q] = Atomic.Add(ref v.OwnCount[v.NodePre[v.Queries[q].Node]], 1);
 
     /// <summary>One caller query: stores its index in its node's range of ordered positions, at its arrival rank.</summary>
     public static void PlaceQuery(int q, PlanViews v) =>

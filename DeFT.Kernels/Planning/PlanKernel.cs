@@ -31,7 +31,7 @@ internal static class PlanKernel
 
         // Pre-order and subtree sizes (Euler tour, list ranking).
         for (int i = tid; i < PlanHeader.Length; i += size) v.Header[i] = 0;
-        for (int i = tid; i <= n; i += size) v.OwnBegin[i] = 0;
+        for (int i = tid; i <= n; i += size) v.OwnCount[i] = 0;
         for (int row = tid; row < rows; row += size) TourKernels.LinkEdges(row, v);
         Group.Barrier();
         int rounds = TourKernels.Rounds(v);
@@ -46,7 +46,7 @@ internal static class PlanKernel
         // The query order and each node's own queries, the kept tokens and where each node's flat tokens begin.
         for (int j = tid; j < q; j += size) LayoutKernels.CountQuery(j, v);
         Group.Barrier();
-        ExclusiveScan(v.OwnBegin, v.OwnBegin, n + 1);
+        ExclusiveScan(v.OwnCount, v.OwnBegin, n + 1);
         for (int j = tid; j < q; j += size) LayoutKernels.PlaceQuery(j, v);
         Group.Barrier();
         for (int j = tid; j < q; j += size) LayoutKernels.OrderQuery(j, v);
@@ -90,9 +90,16 @@ internal static class PlanKernel
 
     /// <summary>
     /// <paramref name="output"/>[k] = Σ <paramref name="input"/>[0..k) for k &lt; <paramref name="length"/>, by the
-    /// whole group (in place is fine): each thread sums its contiguous chunk, ILGPU.Algorithms' group scan offsets the
-    /// chunks, each thread rewrites its chunk. Ends with a barrier, so the result is the group's to read. Inlined, as
-    /// ILGPU.Algorithms inlines its own helpers that allocate shared memory: each call site gets its own.
+    /// whole group: each thread sums its contiguous chunk, ILGPU.Algorithms' group scan offsets the chunks, each thread
+    /// writes its chunk. Ends with a barrier, so the result is the group's to read. Inlined, as ILGPU.Algorithms inlines
+    /// its own helpers that allocate shared memory: each call site gets its own.
+    /// <para>
+    /// <paramref name="input"/> and <paramref name="output"/> must not overlap. ILGPU 1.5.3 places the load of
+    /// input[k] next to its use, below the store to output[k] (its code placement moves loads past stores; the CPU
+    /// accelerator runs the C# as written). In place, every element of a chunk after its first then reads back the
+    /// prefix just written: on CUDA a scan longer than the group (a chunk of 2 or more) doubled the prefixes, and the
+    /// query order built from them wrote far past its buffers (trees of 1024 nodes or more; see PlanKernelPtxTests).
+    /// </para>
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void ExclusiveScan(ArrayView<int> input, ArrayView<int> output, int length)

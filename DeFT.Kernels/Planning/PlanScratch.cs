@@ -14,7 +14,7 @@ internal sealed class PlanScratch : IDisposable
     private readonly List<IDisposable> all = new();
     private readonly DeviceBuffer<TreeQuery> queries;
     private readonly DeviceBuffer<int> tourNext, tourRank, nodePre, queryArrival, queryBucket;
-    private readonly DeviceBuffer<int> preNode, preSize, ownBegin, subtreeEnd, keep, flatBegin, nodeGroups, nodeGroupBase;
+    private readonly DeviceBuffer<int> preNode, preSize, ownCount, ownBegin, subtreeEnd, keep, flatBegin, nodeGroups, nodeGroupBase;
     private readonly DeviceBuffer<long> queryKey, header;
     private readonly DeviceBuffer<int> groupBegin, groupLo, groupHi, groupChunks, chunkBase;
     private readonly DeviceBuffer<int> candidateGroup, candidateFirst, candidateEnd, kept, itemIndex, candidateQueries, partialBase;
@@ -36,6 +36,7 @@ internal sealed class PlanScratch : IDisposable
         queryBucket = New<int>("query buckets");
         preNode = New<int>("pre-order nodes");
         preSize = New<int>("subtree sizes");
+        ownCount = New<int>("own query counts");
         ownBegin = New<int>("own query ranges");
         subtreeEnd = New<int>("subtree query ends");
         keep = New<int>("kept tokens");
@@ -75,7 +76,7 @@ internal sealed class PlanScratch : IDisposable
         nodePre.EnsureLength(nodeBound);
         foreach (var b in new[] { tourNext, tourRank }) b.EnsureLength(4L * nodeBound);
         foreach (var b in new[] { preNode, preSize, subtreeEnd }) b.EnsureLength(liveNodes);
-        foreach (var b in new[] { ownBegin, keep, flatBegin, nodeGroups, nodeGroupBase }) b.EnsureLength(liveNodes + 1);
+        foreach (var b in new[] { ownCount, ownBegin, keep, flatBegin, nodeGroups, nodeGroupBase }) b.EnsureLength(liveNodes + 1);
         foreach (var b in new[] { queryArrival, queryBucket }) b.EnsureLength(queryCount);
         queryKey.EnsureLength(queryCount);
         partialCounts.EnsureLength(queryCount + 1);
@@ -92,7 +93,7 @@ internal sealed class PlanScratch : IDisposable
         Queries = queries.View,
         TourNext = tourNext.View, TourRank = tourRank.View,
         NodePre = nodePre.View, PreNode = preNode.View, PreSize = preSize.View,
-        QueryArrival = queryArrival.View, QueryBucket = queryBucket.View, QueryKey = queryKey.View, OwnBegin = ownBegin.View, SubtreeEnd = subtreeEnd.View, Keep = keep.View, FlatBegin = flatBegin.View,
+        QueryArrival = queryArrival.View, QueryBucket = queryBucket.View, QueryKey = queryKey.View, OwnCount = ownCount.View, OwnBegin = ownBegin.View, SubtreeEnd = subtreeEnd.View, Keep = keep.View, FlatBegin = flatBegin.View,
         NodeGroups = nodeGroups.View, NodeGroupBase = nodeGroupBase.View,
         GroupBegin = groupBegin.View, GroupLo = groupLo.View, GroupHi = groupHi.View, GroupChunks = groupChunks.View, ChunkBase = chunkBase.View,
         CandidateGroup = candidateGroup.View, CandidateFirst = candidateFirst.View, CandidateEnd = candidateEnd.View,

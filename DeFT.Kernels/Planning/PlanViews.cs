@@ -42,7 +42,9 @@ internal struct PlanViews
     public ArrayView<long> QueryKey;
     /// <summary>Ordered position → caller's query index (the device plan's buffer).</summary>
     public ArrayView<int> QueryOrder;
-    /// <summary>By pre-order: the first ordered query on the node (at <c>LiveNodes</c>: the query count); before its scan, the node's query count.</summary>
+    /// <summary>By pre-order: the node's own queries (at <c>LiveNodes</c>: 0), counted with atomics; scanned into <see cref="OwnBegin"/>.</summary>
+    public ArrayView<int> OwnCount;
+    /// <summary>By pre-order: the first ordered query on the node (at <c>LiveNodes</c>: the query count).</summary>
     public ArrayView<int> OwnBegin;
     /// <summary>By pre-order: one past the last ordered query in the node's subtree.</summary>
     public ArrayView<int> SubtreeEnd;

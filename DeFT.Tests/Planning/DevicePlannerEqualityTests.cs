@@ -80,6 +80,26 @@ public sealed class DevicePlannerEqualityTests(CpuAcceleratorFixture fixture)
         }
     }
 
+    /// <summary>
+    /// Trees with more nodes and queries than the plan kernel's group on CUDA (1024), so every scan and per-node and
+    /// per-query loop takes more than one turn there too: a root with 1100 leaves, and the six-level tree of 1365 nodes
+    /// and 1024 queries. Both made the H200 write out of bounds while the node counts were scanned in place (see
+    /// <see cref="PlanKernelPtxTests"/>); the CPU accelerator, which runs the C# as written, never showed it.
+    /// </summary>
+    [Theory]
+    [InlineData(PlanMethod.Flatten)]
+    [InlineData(PlanMethod.Node)]
+    public void Trees_larger_than_the_cuda_plan_group_plan_the_same(PlanMethod method)
+    {
+        foreach (string spec in new[] { "1,1100_8,8", "1,4,16,64,256,1024_256,32,256,64,32,256" })
+        {
+            var w = DeFT.Workloads.TreeSpec.Build(spec);
+            w.Tree.NodeCount.Should().BeGreaterThan(1024);
+            w.Queries.Length.Should().BeGreaterThanOrEqualTo(1024);
+            AssertSame(w.Tree, w.Queries, method, PlannerOptions.Default, $"{spec} {method}");
+        }
+    }
+
     [Fact]
     public void Tensor_core_tasks_and_the_streaming_shape_match_the_upload()
     {

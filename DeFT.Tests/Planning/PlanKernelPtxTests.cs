@@ -1,0 +1,135 @@
+using System.Reflection;
+using System.Text.RegularExpressions;
+using DeFT.Kernels.Planning;
+using DeFT.Tests.Kernels;
+using ILGPU;
+using ILGPU.Backends.EntryPoints;
+using ILGPU.Backends.PTX;
+using ILGPU.Runtime;
+using ILGPU.Runtime.Cuda;
+
+namespace DeFT.Tests.Planning;
+
+/// <summary>
+/// The plan kernel as ILGPU compiles it for CUDA (no GPU needed). ILGPU 1.5.3 places a load next to its use, even below
+/// a store to the same address, so C# that reads an element and then overwrites it can, on CUDA, read its own write; the
+/// CPU accelerator runs the C# as written and never shows it. The plan kernel's group scan of the node query counts was
+/// in place, and on an H200 every tree of 1024 nodes or more (chunks of 2 or more per thread) got doubled prefixes and
+/// wrote far past the query keys (compute-sanitizer: 8-byte writes out of bounds by threads 960–1023). These tests read
+/// the PTX for a global load from an address the same straight-line code has just stored to.
+/// </summary>
+[Collection(CpuAcceleratorCollection.Name)]
+public sealed class PlanKernelPtxTests(CpuAcceleratorFixture fixture)
+{
+    [Fact]
+    public void No_load_of_the_plan_kernel_reads_back_its_own_store()
+    {
+        Action<PlanViews> kernel = PlanKernel.Plan;
+        string ptx = Compile(EntryPointDescription.FromExplicitlyGroupedKernel(kernel.Method));
+        var (stores, readBacks) = StoresReadBack(ptx);
+        stores.Should().BeGreaterThan(20, "the checker must see the kernel's global stores to say anything");
+        readBacks.Should().BeEmpty("a load below a store to its own address reads the store, not what the C# read before it");
+    }
+
+    /// <summary>
+    /// What the checker guards against, shown on ILGPU itself: a prefix loop that reads each element before overwriting
+    /// it compiles to a store followed by a load of the same address. If this fails after an ILGPU upgrade, ILGPU keeps
+    /// loads above stores now, and the rule in PlanKernel.ExclusiveScan (input and output must not overlap) could go.
+    /// </summary>
+    [Fact]
+    public void Ilgpu_moves_a_load_below_a_store_to_the_same_address()
+    {
+        var method = typeof(PlanKernelPtxTests).GetMethod(nameof(InPlacePrefix), BindingFlags.NonPublic | BindingFlags.Static)!;
+        string ptx = Compile(EntryPointDescription.FromImplicitlyGroupedKernel(method));
+        StoresReadBack(ptx).ReadBacks.Should().NotBeEmpty();
+    }
+
+    private static void InPlacePrefix(Index1D i, ArrayView<int> a, int length)
+    {
+        int prefix = 0;
+        for (int k = i * length; k < (i + 1) * length; k++)
+        {
+            int value = a[k];
+            a[k] = prefix;
+            prefix += value;
+        }
+    }
+
+    private string Compile(EntryPointDescription entry)
+    {
+        using var backend = new PTXBackend(fixture.Context, new CudaCapabilityContext(CudaArchitecture.SM_80),
+            CudaArchitecture.SM_80, CudaInstructionSet.ISA_80, nvvmAPI: null);
+        return ((PTXCompiledKernel)backend.Compile(entry, default(KernelSpecialization))).PTXAssembly;
+    }
+
+    /// <summary>
+    /// Follows each straight run of PTX (cut at labels and barriers) with symbolic addresses — a register's value is the
+    /// expression of the adds, multiplies and moves that made it in the run, else the register at that definition — and
+    /// returns the global stores seen and every global load of an address stored to earlier in the same run.
+    /// </summary>
+    private static (int Stores, List<string> ReadBacks) StoresReadBack(string ptx)
+    {
+        var instruction = new Regex(@"^\s*(@!?%\w+\s+)?([a-z][\w.]*)\s*(.*?);\s*$");
+        var address = new Regex(@"^\[\s*([^\]+\s]+)\s*(?:\+\s*(-?\d+))?\s*\]$");
+        var symbols = new Dictionary<string, string>();
+        var versions = new Dictionary<string, int>();
+        var stored = new HashSet<string>();
+        var readBacks = new List<string>();
+        int stores = 0, run = 0;
+
+        string Value(string operand) => !operand.StartsWith('%') ? operand
+            : symbols.TryGetValue(operand, out var s) ? s : $"{operand}#{run}.{versions.GetValueOrDefault(operand)}";
+        string? Address(string operand)
+        {
+            var m = address.Match(operand.Trim());
+            return m.Success ? $"{Value(m.Groups[1].Value)}+{(m.Groups[2].Success ? m.Groups[2].Value : "0")}" : null;
+        }
+        void Define(string register, string? symbol)
+        {
+            versions[register] = versions.GetValueOrDefault(register) + 1;
+            if (symbol is null) symbols.Remove(register);
+            else symbols[register] = symbol;
+        }
+
+        var lines = ptx.Split('\n');
+        for (int n = 0; n < lines.Length; n++)
+        {
+            string line = lines[n];
+            if (Regex.IsMatch(line, @"^\s*[\w$]+:\s*$") || line.Contains("bar.sync", StringComparison.Ordinal))
+            {
+                run++;
+                symbols.Clear();
+                stored.Clear();
+                continue;
+            }
+            var m = instruction.Match(line);
+            if (!m.Success) continue;
+            bool predicated = m.Groups[1].Success;
+            string op = m.Groups[2].Value;
+            var operands = m.Groups[3].Value.Split(',').Select(o => o.Trim()).ToArray();
+            if (op.StartsWith("st.global", StringComparison.Ordinal))
+            {
+                if (Address(operands[0]) is { } at) stored.Add(at);
+                stores++;
+                continue;
+            }
+            if (op.StartsWith("ld.global", StringComparison.Ordinal) && operands.Length >= 2 && Address(operands[1]) is { } from
+                && stored.Contains(from))
+                readBacks.Add($"line {n + 1}: {line.Trim()}");
+            if (op.StartsWith("atom.global", StringComparison.Ordinal) && operands.Length >= 2 && Address(operands[1]) is { } atomic)
+                stored.Add(atomic);
+            if (operands.Length == 0 || !operands[0].StartsWith('%')) continue;
+            string? symbol = predicated ? null : op switch
+            {
+                _ when op.StartsWith("mov.", StringComparison.Ordinal) && operands.Length == 2 => Value(operands[1]),
+                _ when op.StartsWith("add.", StringComparison.Ordinal) && operands.Length == 3 =>
+                    "add(" + string.Join(",", new[] { Value(operands[1]), Value(operands[2]) }.Order(StringComparer.Ordinal)) + ")",
+                _ when (op.StartsWith("mul.", StringComparison.Ordinal) || op.StartsWith("shl.", StringComparison.Ordinal)) && operands.Length == 3 =>
+                    $"{op}({Value(operands[1])},{Value(operands[2])})",
+                _ => null,
+            };
+            Define(operands[0], symbol);
+        }
+        return (stores, readBacks);
+    }
+}
