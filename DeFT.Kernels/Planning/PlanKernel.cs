@@ -98,7 +98,7 @@ internal static class PlanKernel
     /// input[k] next to its use, below the store to output[k] (its code placement moves loads past stores; the CPU
     /// accelerator runs the C# as written). In place, every element of a chunk after its first then reads back the
     /// prefix just written: on CUDA a scan longer than the group (a chunk of 2 or more) doubled the prefixes, and the
-    /// query order built from them wrote far past its buffers (trees of 1024 nodes or more; see PlanKernelPtxTests).
+    /// query order built from them wrote far past its buffers (trees of 1024 nodes or more; see KernelPtxTests in the tests).
     /// </para>
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

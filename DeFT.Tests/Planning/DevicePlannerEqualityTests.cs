@@ -84,7 +84,7 @@ public sealed class DevicePlannerEqualityTests(CpuAcceleratorFixture fixture)
     /// Trees with more nodes and queries than the plan kernel's group on CUDA (1024), so every scan and per-node and
     /// per-query loop takes more than one turn there too: a root with 1100 leaves, and the six-level tree of 1365 nodes
     /// and 1024 queries. Both made the H200 write out of bounds while the node counts were scanned in place (see
-    /// <see cref="PlanKernelPtxTests"/>); the CPU accelerator, which runs the C# as written, never showed it.
+    /// <see cref="DeFT.Tests.Kernels.KernelPtxTests"/>); the CPU accelerator, which runs the C# as written, never showed it.
     /// </summary>
     [Theory]
     [InlineData(PlanMethod.Flatten)]
