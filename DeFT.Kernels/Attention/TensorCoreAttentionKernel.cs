@@ -76,7 +76,7 @@ internal static class TensorCoreAttentionKernel
         // Prologue copies: the Q rows (into stage 1's space), tile 0 (its slots read from global memory) and the
         // slots of tile 1; then the Q fragments into registers.
         StageQ<TShape>(p, smem, task, tid);
-        var copy = CopyLane.For<TShape>(p, task, tid);
+        var copy = CopyLane.For<TShape>(task, tid);
         IssueTile<TShape>(p, smem, task, copy, 0, 0, -1, tid);
         IssueSlots<TShape>(p, smem, task, 1, 1, tid);
         if (tid < tileTokens) smem.Words[poisonWord + tid] = 0u;
@@ -191,7 +191,7 @@ internal static class TensorCoreAttentionKernel
         public int Word;       // word of its chunk in row 0 of a stage's K tile
         public long Chunk;     // its chunk's index within slot 0 of the task's KV head, in 16-byte units
 
-        public static CopyLane For<TShape>(AttentionParams p, in TaskContext task, int tid) where TShape : struct, ITensorCoreShape
+        public static CopyLane For<TShape>(in TaskContext task, int tid) where TShape : struct, ITensorCoreShape
         {
             int chunksPerRow = TensorCoreLayout.ChunksPerRow<TShape>();
             int rowsPerPass = TensorCoreLayout.GroupSize<TShape>() / chunksPerRow;
