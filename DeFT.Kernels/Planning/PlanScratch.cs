@@ -74,17 +74,22 @@ internal sealed class PlanScratch : IDisposable
     public void Reserve(int nodeBound, int liveNodes, int queryCount, int groupBound, int candidateBound)
     {
         nodePre.EnsureLength(nodeBound);
-        foreach (var b in new[] { tourNext, tourRank }) b.EnsureLength(4L * nodeBound);
-        foreach (var b in new[] { preNode, preSize, subtreeEnd }) b.EnsureLength(liveNodes);
-        foreach (var b in new[] { ownCount, ownBegin, keep, flatBegin, nodeGroups, nodeGroupBase }) b.EnsureLength(liveNodes + 1);
-        foreach (var b in new[] { queryArrival, queryBucket }) b.EnsureLength(queryCount);
+        EnsureLength(4L * nodeBound, tourNext, tourRank);
+        EnsureLength(liveNodes, preNode, preSize, subtreeEnd);
+        EnsureLength(liveNodes + 1L, ownCount, ownBegin, keep, flatBegin, nodeGroups, nodeGroupBase);
+        EnsureLength(queryCount, queryArrival, queryBucket);
         queryKey.EnsureLength(queryCount);
         partialCounts.EnsureLength(queryCount + 1);
         header.EnsureLength(PlanHeader.Length);
-        foreach (var b in new[] { groupBegin, groupLo, groupHi, groupChunks, chunkBase }) b.EnsureLength(groupBound + 1L);
-        foreach (var b in new[] { candidateGroup, candidateFirst, candidateEnd, kept, itemIndex, candidateQueries, partialBase,
-                     candidateTasks, taskBase, candidatePackedTasks, packedTaskBase })
-            b.EnsureLength(candidateBound + 1L);
+        EnsureLength(groupBound + 1L, groupBegin, groupLo, groupHi, groupChunks, chunkBase);
+        EnsureLength(candidateBound + 1L, candidateGroup, candidateFirst, candidateEnd, kept, itemIndex, candidateQueries, partialBase,
+            candidateTasks, taskBase, candidatePackedTasks, packedTaskBase);
+    }
+
+    // A span of buffers, so a decode step's Reserve allocates nothing once the buffers are large enough.
+    private static void EnsureLength(long length, params ReadOnlySpan<DeviceBuffer<int>> buffers)
+    {
+        foreach (var buffer in buffers) buffer.EnsureLength(length);
     }
 
     /// <summary>The scratch arrays as views (the tree's, the device plan's and the scalars are the caller's to fill in).</summary>
