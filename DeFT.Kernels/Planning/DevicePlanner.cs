@@ -27,6 +27,9 @@ public sealed class DevicePlanner : IDisposable
     /// <summary>The plan kernel's group on CUDA (launch bounds cap its registers so that it fits).</summary>
     private const int CudaGroupSize = 1024;
 
+    /// <summary>The flat-token kernel's group on CUDA.</summary>
+    private const int FlatTokensCudaGroupSize = 256;
+
     /// <summary>
     /// The plan kernel's group on the CPU accelerator, which runs each thread of a group on an OS thread and makes
     /// barriers expensive; ILGPU.Algorithms' group scan there takes at most 64.
@@ -36,8 +39,8 @@ public sealed class DevicePlanner : IDisposable
     private readonly DeviceTree mirror;
     private readonly PlanScratch scratch;
     private readonly int groupSize;
-    private readonly Action<AcceleratorStream, KernelConfig, PlanViews> plan;
-    private readonly Action<AcceleratorStream, Index1D, PlanViews> flatTokens, fill;
+    private readonly Action<AcceleratorStream, KernelConfig, PlanViews> plan, flatTokens;
+    private readonly Action<AcceleratorStream, Index1D, PlanViews> fill;
     private readonly long[] header = new long[PlanHeader.Length];
     // The step's queries with their nodes' device rows, the array reused.
     private TreeQuery[] rowQueries = Array.Empty<TreeQuery>();
@@ -62,7 +65,7 @@ public sealed class DevicePlanner : IDisposable
         plan = a is CudaAccelerator cuda
             ? LaunchBounds.Load(cuda, kernel.Method, groupSize, 1).CreateLauncherDelegate<Action<AcceleratorStream, KernelConfig, PlanViews>>()
             : a.LoadKernel(kernel);
-        flatTokens = a.LoadAutoGroupedKernel<Index1D, PlanViews>(LayoutKernels.FlatTokens);
+        flatTokens = a.LoadKernel<PlanViews>(LayoutKernels.FlatTokens);
         fill = a.LoadAutoGroupedKernel<Index1D, PlanViews>(ItemKernels.Fill);
         mirror = new DeviceTree(a);
         scratch = new PlanScratch(a);
@@ -116,10 +119,18 @@ public sealed class DevicePlanner : IDisposable
         mirror.Sync(tree, s);
         var v = Prepare(target, tree, queries, method, options, s);
         plan(s, new KernelConfig(1, groupSize), v);
-        flatTokens(s, (int)v.TokenSlots.Length, v);
+        flatTokens(s, FlatTokensConfig(v.TokenSlots.Length), v);
         scratch.Header.View.AsDense().CopyToCPU(s, header);
         s.Synchronize();
         Fill(target, v, queries.Count, s);
+    }
+
+    // Enough groups to cover the tokens the tree bounds, at most a few per multiprocessor (the threads stride over the rest).
+    private KernelConfig FlatTokensConfig(long tokenBound)
+    {
+        var a = Attention.Accelerator;
+        int group = a is CudaAccelerator ? FlatTokensCudaGroupSize : a.WarpSize;
+        return new KernelConfig((int)Math.Min((tokenBound + group - 1) / group, 8L * a.NumMultiprocessors), group);
     }
 
     // Sizes the workspace and the device plan's fixed-size buffers by bounds the host knows, and uploads the queries.

@@ -1,5 +1,7 @@
 using DeFT.Core.Planning;
 using ILGPU;
+using ILGPU.Algorithms;
+using ILGPU.Algorithms.ScanReduceOperations;
 
 namespace DeFT.Kernels.Planning;
 
@@ -72,18 +74,26 @@ internal static class LayoutKernels
         DeviceSearch.LowerBound(v.QueryKey, v.OwnBegin[i], v.OwnBegin[i + 1], ((long)i << 32) + offset + 1);
 
     /// <summary>
-    /// Grid: one thread per possible flat token (the tree's tokens bound them); threads past the flat token count do
-    /// nothing. Each finds its node by binary search over <see cref="PlanViews.FlatBegin"/>, copies its slot, and writes
-    /// its mask (<see cref="FirstViewer"/>). No shared memory.
+    /// Grid: any number of groups whose size is a multiple of the warp size; the threads stride over the flat tokens
+    /// (their count is the device's, <see cref="PlanViews.FlatBegin"/> at <c>LiveNodes</c>). Each token finds its node by
+    /// binary search over <see cref="PlanViews.FlatBegin"/>, copies its slot and writes its mask (<see cref="FirstViewer"/>).
+    /// The largest slot is reduced per warp before one atomic per warp: an atomic per token, all to one address,
+    /// serialised at the L2 (about 1 ns each: 0.3 ms on the 6-level PAT tree's 279k tokens). No shared memory.
     /// </summary>
-    public static void FlatTokens(Index1D t, PlanViews v)
+    public static void FlatTokens(PlanViews v)
     {
-        if (t >= v.FlatBegin[v.LiveNodes]) return;
-        int i = DeviceSearch.UpperBound(v.FlatBegin, v.LiveNodes + 1, t) - 1;
-        int offset = t - v.FlatBegin[i];
-        int slot = v.Tree.Arena[v.Tree.SlotStart[v.PreNode[i]] + offset];
-        v.TokenSlots[t] = slot;
-        v.TokenVisibility[t] = new QueryRange(FirstViewer(i, offset, v), v.SubtreeEnd[i]);
-        Atomic.Max(ref v.Header[PlanHeader.MaxSlot], slot);
+        int tokens = v.FlatBegin[v.LiveNodes];
+        int maxSlot = -1;
+        for (int t = Grid.GlobalIndex.X; t < tokens; t += Grid.DimX * Group.DimX)
+        {
+            int i = DeviceSearch.UpperBound(v.FlatBegin, v.LiveNodes + 1, t) - 1;
+            int offset = t - v.FlatBegin[i];
+            int slot = v.Tree.Arena[v.Tree.SlotStart[v.PreNode[i]] + offset];
+            v.TokenSlots[t] = slot;
+            v.TokenVisibility[t] = new QueryRange(FirstViewer(i, offset, v), v.SubtreeEnd[i]);
+            maxSlot = Math.Max(maxSlot, slot);
+        }
+        maxSlot = WarpExtensions.Reduce<int, MaxInt32>(maxSlot);
+        if (Warp.IsFirstLane && maxSlot >= 0) Atomic.Max(ref v.Header[PlanHeader.MaxSlot], maxSlot);
     }
 }

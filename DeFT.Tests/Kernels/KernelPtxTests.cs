@@ -45,7 +45,7 @@ public sealed class KernelPtxTests(CpuAcceleratorFixture fixture)
     private static EntryPointDescription Entry(string kernel) => kernel switch
     {
         "plan" => Explicit<PlanViews>(PlanKernel.Plan),
-        "flat tokens" => Implicit(LayoutKernels.FlatTokens),
+        "flat tokens" => Explicit<PlanViews>(LayoutKernels.FlatTokens),
         "fill" => Implicit(ItemKernels.Fill),
         "KV scatter" => EntryPointDescription.FromImplicitlyGroupedKernel(((Action<Index1D, KvScatter>)KvScatter.Kernel).Method),
         "tensor-core D128 fp16" => Explicit<AttentionParams>(TensorCoreAttentionKernel.Kernel<TensorCoreShape<HeadDim128>, Float16Element>),
