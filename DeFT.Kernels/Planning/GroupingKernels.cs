@@ -7,8 +7,8 @@ namespace DeFT.Kernels.Planning;
 /// The tree split and KV-guided grouping on the device, as <see cref="FlattenPlanner"/>, <see cref="NodePlanner"/> and
 /// the host's plan builder do it: groups (contiguous flat-token ranges), each group's query range cut into chunks of at
 /// most <see cref="PlanViews.MaxQueries"/> (the candidate items), each candidate trimmed to the queries that see one of
-/// its tokens, the empty ones dropped. Query ranges are found node by node (<see cref="Viewers"/>), not token by token,
-/// so nothing here waits for the flat tokens. Phases of <see cref="PlanKernel"/>, one index per call, with exclusive
+/// its tokens (<see cref="ViewerKernels"/>), the empty ones dropped. Query ranges are found node by node, not token by
+/// token, so nothing here waits for the flat tokens. Phases of <see cref="PlanKernel"/>, one index per call, with exclusive
 /// scans between them. No shared memory.
 /// </summary>
 internal static class GroupingKernels
@@ -49,69 +49,24 @@ internal static class GroupingKernels
     }
 
     /// <summary>
-    /// The ordered queries in [<paramref name="queryBegin"/>, <paramref name="queryEnd"/>) that some flat token in
-    /// [<paramref name="begin"/>, <paramref name="end"/>) shows, as [first, one past the last) (Begin ≥ End: none) — the
-    /// union of the tokens' masks cut to the window, a loop over the nodes the tokens belong to. Within a node the masks
-    /// share their end and their starts do not decrease (<see cref="LayoutKernels.FirstViewer"/>), so the node's tokens
-    /// that meet the window are a prefix of them, and its first token decides both bounds.
+    /// One candidate, or the one past the last. A candidate's queries are its whole window when a node of its group covers
+    /// the window (<see cref="PlanViews.CoverPrefix"/>), else what <see cref="ViewerKernels.CutWindows"/> found in it
+    /// (none: the candidate is dropped). It counts its tasks at both row widths, and a kept candidate adds its tokens
+    /// and token·query pairs to the header (integer atomics: deterministic). The one past the last writes zeros, so
+    /// the scans' totals are the plan's.
     /// </summary>
-    public static QueryRange Viewers(int begin, int end, int queryBegin, int queryEnd, PlanViews v)
+    public static void Candidates(int c, int groups, PlanViews v)
     {
-        int first = int.MaxValue, last = int.MinValue;
-        for (int i = DeviceSearch.UpperBound(v.FlatBegin, v.LiveNodes + 1, begin) - 1; i < v.LiveNodes && v.FlatBegin[i] < end; i++)
-        {
-            int from = Math.Max(begin, v.FlatBegin[i]);
-            if (from >= v.FlatBegin[i + 1]) continue; // a node none of whose tokens is kept
-            int a = Math.Max(LayoutKernels.FirstViewer(i, from - v.FlatBegin[i], v), queryBegin);
-            int b = Math.Min(v.SubtreeEnd[i], queryEnd);
-            if (a >= b) continue;
-            first = Math.Min(first, a);
-            last = Math.Max(last, b);
-        }
-        return new QueryRange(first, last);
-    }
-
-    /// <summary>
-    /// One group, or the one past the last. A group's query range is the union of its tokens' masks; its candidates are
-    /// that range in chunks of at most <see cref="PlanViews.MaxQueries"/>. The one past the last writes 0 chunks, so the
-    /// scan's total is the candidate count.
-    /// </summary>
-    public static void GroupBounds(int g, PlanViews v)
-    {
-        if (g == v.Header[PlanHeader.Groups])
-        {
-            v.GroupChunks[g] = 0;
-            return;
-        }
-        var range = Viewers(v.GroupBegin[g], v.GroupBegin[g + 1], int.MinValue, int.MaxValue, v);
-        v.GroupLo[g] = range.Begin;
-        v.GroupHi[g] = range.End;
-        v.GroupChunks[g] = (int)(((long)range.End - range.Begin + v.MaxQueries - 1) / v.MaxQueries);
-    }
-
-    /// <summary>
-    /// One candidate, or the one past the last. A candidate finds its group by binary search over
-    /// <see cref="PlanViews.ChunkBase"/>, trims its query chunk to the queries some token of the group shows
-    /// (<see cref="Viewers"/>, as the host's difference array does), and counts its tasks at both row widths. A kept
-    /// candidate adds its tokens and token·query pairs to the header (integer atomics: deterministic). The one past the
-    /// last writes zeros, so the scans' totals are the plan's.
-    /// </summary>
-    public static void Candidates(int c, PlanViews v)
-    {
-        int groups = (int)v.Header[PlanHeader.Groups];
         int first = int.MaxValue, end = int.MinValue, g = 0, tokenBegin = 0, tokenEnd = 0;
         if (c < v.ChunkBase[groups])
         {
-            g = DeviceSearch.UpperBound(v.ChunkBase, groups + 1, c) - 1;
-            long chunkBegin = v.GroupLo[g] + (long)(c - v.ChunkBase[g]) * v.MaxQueries;
+            g = v.CandidateGroup[c];
+            (first, end) = v.CoverPrefix[c + 1] > 0 ? ViewerKernels.Window(g, c - v.ChunkBase[g], v) : (v.WindowFirst[c], v.WindowEnd[c]);
             tokenBegin = v.GroupBegin[g];
             tokenEnd = v.GroupBegin[g + 1];
-            var range = Viewers(tokenBegin, tokenEnd, (int)chunkBegin, (int)Math.Min(v.GroupHi[g], chunkBegin + v.MaxQueries), v);
-            (first, end) = (range.Begin, range.End);
         }
         bool kept = first < end;
         int queries = kept ? end - first : 0;
-        v.CandidateGroup[c] = g;
         v.CandidateFirst[c] = first;
         v.CandidateEnd[c] = end;
         v.Kept[c] = kept ? 1 : 0;

@@ -48,7 +48,8 @@ internal static class LayoutKernels
 
     /// <summary>
     /// One pre-order position, or the one past the last (which writes the 0 that the scan turns into the total).
-    /// A node's subtree queries end where the pre-order position past its subtree begins. It keeps all its tokens when a
+    /// A node's subtree queries end where the pre-order position past its subtree begins; its parent's position is kept
+    /// for the walks up the tree (<see cref="PartialListKernels"/>). It keeps all its tokens when a
     /// query below it sees them, else as many as its own longest query sees.
     /// </summary>
     public static void KeepCounts(int i, PlanViews v)
@@ -58,6 +59,8 @@ internal static class LayoutKernels
             v.Keep[i] = 0;
             return;
         }
+        int parent = v.Tree.Parent[v.PreNode[i]];
+        v.ParentPre[i] = parent < 0 ? -1 : v.NodePre[parent];
         int ownEnd = v.OwnBegin[i + 1];
         int subtreeEnd = v.OwnBegin[i + v.PreSize[i]];
         v.SubtreeEnd[i] = subtreeEnd;

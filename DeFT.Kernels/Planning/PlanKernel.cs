@@ -70,14 +70,29 @@ internal static class PlanKernel
         }
         Group.Barrier();
 
-        // Candidate items, their numbering, and the partial-slot CSR.
+        // Each group's nodes and each node's groups; the groups' viewers, their windows (the candidate items) and what
+        // each window keeps.
         int groups = (int)v.Header[PlanHeader.Groups];
-        for (int g = tid; g <= groups; g += size) GroupingKernels.GroupBounds(g, v);
+        for (int g = tid; g <= groups; g += size) ViewerKernels.GroupNodes(g, groups, v);
+        for (int i = tid; i < n; i += size) PartialListKernels.NodeGroups(i, groups, v);
+        Group.Barrier();
+        ExclusiveScan(v.GroupPairs, v.GroupPairBase, groups + 1);
+        int pairs = v.GroupPairBase[groups];
+        for (int p = tid; p < pairs; p += size) ViewerKernels.FoldPair(p, groups, v);
+        Group.Barrier();
+        for (int g = tid; g <= groups; g += size) ViewerKernels.GroupChunks(g, groups, v);
         Group.Barrier();
         ExclusiveScan(v.GroupChunks, v.ChunkBase, groups + 1);
         int candidates = v.ChunkBase[groups];
-        for (int c = tid; c <= candidates; c += size) GroupingKernels.Candidates(c, v);
+        for (int c = tid; c <= candidates; c += size) ViewerKernels.ResetCandidate(c, groups, candidates, v);
         Group.Barrier();
+        for (int p = tid; p < pairs; p += size) ViewerKernels.CutWindows(p, groups, v);
+        Group.Barrier();
+        ExclusiveScan(v.CandidateCover, v.CoverPrefix, candidates + 1);
+        for (int c = tid; c <= candidates; c += size) GroupingKernels.Candidates(c, groups, v);
+        Group.Barrier();
+
+        // The items' numbering and the partial-slot CSR.
         ExclusiveScan(v.Kept, v.ItemIndex, candidates + 1);
         ExclusiveScan(v.CandidateQueries, v.PartialBase, candidates + 1);
         ExclusiveScan(v.CandidateTasks, v.TaskBase, candidates + 1);

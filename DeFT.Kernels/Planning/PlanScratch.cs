@@ -14,7 +14,9 @@ internal sealed class PlanScratch : IDisposable
     private readonly List<IDisposable> all = new();
     private readonly DeviceBuffer<TreeQuery> queries;
     private readonly DeviceBuffer<int> tourNext, tourRank, nodePre, queryArrival, queryBucket;
-    private readonly DeviceBuffer<int> preNode, preSize, ownCount, ownBegin, subtreeEnd, keep, flatBegin, nodeGroups, nodeGroupBase;
+    private readonly DeviceBuffer<int> preNode, preSize, parentPre, ownCount, ownBegin, subtreeEnd, keep, flatBegin, nodeGroups, nodeGroupBase;
+    private readonly DeviceBuffer<int> groupFirstNode, groupPairs, groupPairBase, pairLo, pairHi, nodeFirstGroup, nodeLastGroup;
+    private readonly DeviceBuffer<int> windowFirst, windowEnd, candidateCover, coverPrefix;
     private readonly DeviceBuffer<long> queryKey, header;
     private readonly DeviceBuffer<int> groupBegin, groupLo, groupHi, groupChunks, chunkBase;
     private readonly DeviceBuffer<int> candidateGroup, candidateFirst, candidateEnd, kept, itemIndex, candidateQueries, partialBase;
@@ -36,6 +38,7 @@ internal sealed class PlanScratch : IDisposable
         queryBucket = New<int>("query buckets");
         preNode = New<int>("pre-order nodes");
         preSize = New<int>("subtree sizes");
+        parentPre = New<int>("parent positions");
         ownCount = New<int>("own query counts");
         ownBegin = New<int>("own query ranges");
         subtreeEnd = New<int>("subtree query ends");
@@ -50,6 +53,17 @@ internal sealed class PlanScratch : IDisposable
         groupHi = New<int>("group query ends");
         groupChunks = New<int>("group chunk counts");
         chunkBase = New<int>("group candidate starts");
+        groupFirstNode = New<int>("group first nodes");
+        groupPairs = New<int>("group node counts");
+        groupPairBase = New<int>("group pair starts");
+        pairLo = New<int>("pair query starts");
+        pairHi = New<int>("pair query ends");
+        nodeFirstGroup = New<int>("node first groups");
+        nodeLastGroup = New<int>("node last groups");
+        windowFirst = New<int>("window query starts");
+        windowEnd = New<int>("window query ends");
+        candidateCover = New<int>("window cover marks");
+        coverPrefix = New<int>("window cover prefixes");
         candidateGroup = New<int>("candidate groups");
         candidateFirst = New<int>("candidate query starts");
         candidateEnd = New<int>("candidate query ends");
@@ -75,14 +89,16 @@ internal sealed class PlanScratch : IDisposable
     {
         nodePre.EnsureLength(nodeBound);
         EnsureLength(4L * nodeBound, tourNext, tourRank);
-        EnsureLength(liveNodes, preNode, preSize, subtreeEnd);
+        EnsureLength(liveNodes, preNode, preSize, parentPre, subtreeEnd, nodeFirstGroup, nodeLastGroup);
         EnsureLength(liveNodes + 1L, ownCount, ownBegin, keep, flatBegin, nodeGroups, nodeGroupBase);
         EnsureLength(queryCount, queryArrival, queryBucket);
         queryKey.EnsureLength(queryCount);
         partialCounts.EnsureLength(queryCount + 1);
         header.EnsureLength(PlanHeader.Length);
-        EnsureLength(groupBound + 1L, groupBegin, groupLo, groupHi, groupChunks, chunkBase);
-        EnsureLength(candidateBound + 1L, candidateGroup, candidateFirst, candidateEnd, kept, itemIndex, candidateQueries, partialBase,
+        EnsureLength(groupBound + 1L, groupBegin, groupLo, groupHi, groupChunks, chunkBase, groupFirstNode, groupPairs, groupPairBase);
+        // A group's nodes run from the one holding its first token to the one holding its last: neighbours share at most one.
+        EnsureLength((long)groupBound + liveNodes, pairLo, pairHi);
+        EnsureLength(candidateBound + 1L, windowFirst, windowEnd, candidateCover, coverPrefix, candidateGroup, candidateFirst, candidateEnd, kept, itemIndex, candidateQueries, partialBase,
             candidateTasks, taskBase, candidatePackedTasks, packedTaskBase);
     }
 
@@ -97,9 +113,12 @@ internal sealed class PlanScratch : IDisposable
     {
         Queries = queries.View,
         TourNext = tourNext.View, TourRank = tourRank.View,
-        NodePre = nodePre.View, PreNode = preNode.View, PreSize = preSize.View,
+        NodePre = nodePre.View, PreNode = preNode.View, PreSize = preSize.View, ParentPre = parentPre.View,
         QueryArrival = queryArrival.View, QueryBucket = queryBucket.View, QueryKey = queryKey.View, OwnCount = ownCount.View, OwnBegin = ownBegin.View, SubtreeEnd = subtreeEnd.View, Keep = keep.View, FlatBegin = flatBegin.View,
         NodeGroups = nodeGroups.View, NodeGroupBase = nodeGroupBase.View,
+        GroupFirstNode = groupFirstNode.View, GroupPairs = groupPairs.View, GroupPairBase = groupPairBase.View, PairLo = pairLo.View, PairHi = pairHi.View,
+        NodeFirstGroup = nodeFirstGroup.View, NodeLastGroup = nodeLastGroup.View,
+        WindowFirst = windowFirst.View, WindowEnd = windowEnd.View, CandidateCover = candidateCover.View, CoverPrefix = coverPrefix.View,
         GroupBegin = groupBegin.View, GroupLo = groupLo.View, GroupHi = groupHi.View, GroupChunks = groupChunks.View, ChunkBase = chunkBase.View,
         CandidateGroup = candidateGroup.View, CandidateFirst = candidateFirst.View, CandidateEnd = candidateEnd.View,
         Kept = kept.View, ItemIndex = itemIndex.View, CandidateQueries = candidateQueries.View, PartialBase = partialBase.View,

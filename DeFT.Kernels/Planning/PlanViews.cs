@@ -48,6 +48,8 @@ internal struct PlanViews
     public ArrayView<int> OwnBegin;
     /// <summary>By pre-order: one past the last ordered query in the node's subtree.</summary>
     public ArrayView<int> SubtreeEnd;
+    /// <summary>By pre-order: the parent's pre-order position (-1: a root).</summary>
+    public ArrayView<int> ParentPre;
     /// <summary>By pre-order: tokens of the node some query sees (its first ones).</summary>
     public ArrayView<int> Keep;
     /// <summary>By pre-order: the node's first flat token (exclusive scan of <see cref="Keep"/>; at <c>LiveNodes</c>: the flat token count).</summary>
@@ -67,6 +69,20 @@ internal struct PlanViews
     public ArrayView<int> GroupLo;
     /// <summary>Per group: one past the largest ordered query that sees one of its tokens.</summary>
     public ArrayView<int> GroupHi;
+    /// <summary>Per group: the node holding its first token.</summary>
+    public ArrayView<int> GroupFirstNode;
+    /// <summary>Per group: the nodes its tokens belong to, its (group, node) pairs (0 at the group count); scanned into <see cref="GroupPairBase"/>.</summary>
+    public ArrayView<int> GroupPairs;
+    /// <summary>Per group: its first (group, node) pair.</summary>
+    public ArrayView<int> GroupPairBase;
+    /// <summary>Per (group, node) pair: the first ordered query that sees one of the node's tokens in the group (int.MaxValue: none).</summary>
+    public ArrayView<int> PairLo;
+    /// <summary>Per (group, node) pair: one past the last ordered query that sees them (int.MinValue: none).</summary>
+    public ArrayView<int> PairHi;
+    /// <summary>By pre-order: the group holding the node's first kept token.</summary>
+    public ArrayView<int> NodeFirstGroup;
+    /// <summary>By pre-order: the group holding the node's last kept token.</summary>
+    public ArrayView<int> NodeLastGroup;
     /// <summary>Per group: its query chunks of at most <see cref="MaxQueries"/> (0 at the group count).</summary>
     public ArrayView<int> GroupChunks;
     /// <summary>Per group: its first candidate item (exclusive scan of <see cref="GroupChunks"/>).</summary>
@@ -74,6 +90,14 @@ internal struct PlanViews
 
     /// <summary>Per candidate (a group's query chunk): its group.</summary>
     public ArrayView<int> CandidateGroup;
+    /// <summary>Per candidate: the smallest viewer a (group, node) pair that cuts its window found in it (atomic minimum).</summary>
+    public ArrayView<int> WindowFirst;
+    /// <summary>Per candidate: the largest such end (atomic maximum).</summary>
+    public ArrayView<int> WindowEnd;
+    /// <summary>Per candidate: +1 / −1 marks of the pairs that cover windows whole (a difference array; 0 at the candidate count).</summary>
+    public ArrayView<int> CandidateCover;
+    /// <summary>Exclusive scan of <see cref="CandidateCover"/>: candidate c's window is covered whole when entry c + 1 is positive.</summary>
+    public ArrayView<int> CoverPrefix;
     /// <summary>Per candidate: the first ordered query that sees one of its tokens (trimmed query range).</summary>
     public ArrayView<int> CandidateFirst;
     /// <summary>Per candidate: one past the last ordered query that sees one of its tokens.</summary>
