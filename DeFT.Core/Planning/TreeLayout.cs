@@ -141,7 +141,7 @@ internal sealed class TreeLayout
             int count = tree.Slots(q.Node).Count;
             if (q.VisibleTokens < 0 || q.VisibleTokens > count)
                 throw new TreeException($"Query {i} sees {q.VisibleTokens} tokens of node {q.Node}, which has {count}.");
-            if (tree.PathLength(q.Node) - count + q.VisibleTokens == 0)
+            if (q.VisibleTokens == 0 && tree.PathLength(q.Node) == count)
                 throw new TreeException($"Query {i} on node {q.Node} sees no token at all; attention over an empty set is undefined.");
         }
     }

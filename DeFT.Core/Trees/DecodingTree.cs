@@ -13,9 +13,12 @@ public sealed class DecodingTree
     private readonly HashSet<int> slotsInUse = new();
     private int liveNodes;
     private long liveTokens;
+    private long version;
+    private long rootsChangedAt;
 
     private sealed class Node
     {
+        public long ChangedAt;
         public int Parent = -1;
         public readonly List<int> Children = new();
         public readonly List<int> Slots = new();
@@ -34,11 +37,28 @@ public sealed class DecodingTree
     /// <summary>One past the largest node id ever handed out (live or removed).</summary>
     public int NodeIdBound => nodes.Count;
 
+    /// <summary>
+    /// Counts the edits: it grows with every added, removed, appended-to or merged node. A copy of the tree kept
+    /// elsewhere (the device planner's mirror) that saw this version is current; with <see cref="ChangedAt"/> and
+    /// <see cref="RootsChangedAt"/> it finds what changed since the version it saw without comparing every node.
+    /// </summary>
+    public long Version => version;
+
+    /// <summary>The <see cref="Version"/> of the last edit of the root list (a root added or removed).</summary>
+    public long RootsChangedAt => rootsChangedAt;
+
+    /// <summary>
+    /// The <see cref="Version"/> of the last edit of live node <paramref name="node"/>'s tokens, parent or child list
+    /// (its creation included). A node whose sibling order changed is not stamped: its parent is (or the root list).
+    /// </summary>
+    public long ChangedAt(int node) { Require(node); return nodes[node].ChangedAt; }
+
     /// <summary>Adds a new root holding <paramref name="slots"/>; returns its id.</summary>
     public int AddRoot(IEnumerable<int> slots)
     {
         int id = NewNode(-1, slots);
         roots.Add(id);
+        rootsChangedAt = version;
         return id;
     }
 
@@ -48,6 +68,7 @@ public sealed class DecodingTree
         Require(parent);
         int id = NewNode(parent, slots);
         nodes[parent].Children.Add(id);
+        nodes[parent].ChangedAt = version;
         return id;
     }
 
@@ -58,6 +79,7 @@ public sealed class DecodingTree
         var list = ValidateNewSlots(slots);
         foreach (int s in list) slotsInUse.Add(s);
         nodes[node].Slots.AddRange(list);
+        nodes[node].ChangedAt = ++version;
         liveTokens += list.Count;
     }
 
@@ -103,9 +125,11 @@ public sealed class DecodingTree
             throw new TreeException($"Node {child} cannot be merged into node {c.Parent}: the parent has {p.Children.Count} children; prune the siblings first.");
         p.Slots.AddRange(c.Slots);
         p.Children.Clear();
+        p.ChangedAt = ++version;
         foreach (int g in c.Children)
         {
             nodes[g].Parent = c.Parent;
+            nodes[g].ChangedAt = version;
             p.Children.Add(g);
         }
         c.Live = false;
@@ -200,13 +224,14 @@ public sealed class DecodingTree
         }
         for (int i = 0; i < n; i++)
             if (parents[i] >= 0) tree.nodes[parents[i]].Children.Add(i);
+        tree.rootsChangedAt = tree.version;
         return tree;
     }
 
     private int NewNode(int parent, IEnumerable<int> slots)
     {
         var list = ValidateNewSlots(slots);
-        var node = new Node { Parent = parent };
+        var node = new Node { Parent = parent, ChangedAt = ++version };
         node.Slots.AddRange(list);
         foreach (int s in list) slotsInUse.Add(s);
         nodes.Add(node);
@@ -232,8 +257,17 @@ public sealed class DecodingTree
     private void Detach(int node)
     {
         int parent = nodes[node].Parent;
-        if (parent < 0) roots.Remove(node);
-        else nodes[parent].Children.Remove(node);
+        version++;
+        if (parent < 0)
+        {
+            roots.Remove(node);
+            rootsChangedAt = version;
+        }
+        else
+        {
+            nodes[parent].Children.Remove(node);
+            nodes[parent].ChangedAt = version;
+        }
     }
 
     private void Require(int node)

@@ -9,10 +9,12 @@ namespace DeFT.Kernels.Planning;
 /// <summary>
 /// A device mirror of one <see cref="DecodingTree"/> (<see cref="DeviceTreeViews"/>), brought up to date by
 /// <see cref="Sync"/> with small uploads (one scatter launch): the records of new and changed nodes and the slot ids of
-/// new tokens. It keeps a host shadow of what the device holds and diffs the tree's nodes against it (O(live nodes + new
-/// ids) host work: removed ids are never looked at again, nor is any token twice), which catches every edit — append,
-/// fork, prune, token trees, accept — however the tree was changed. The child links come from the tree's own child lists,
-/// so an added or removed child changes at most its parent's and its previous sibling's records.
+/// new tokens. It keeps a host shadow of what the device holds and diffs against it the nodes the tree stamped since the
+/// version it last saw (<see cref="DecodingTree.ChangedAt"/>), and their children, whose sibling links may have moved —
+/// every edit (append, fork, prune, token trees, accept) stamps what it touches. An unchanged tree costs nothing; a
+/// changed one a check of each live id and a diff of the stamped ones (removed ids are never looked at again, nor is
+/// any token twice). The child links come from the tree's own child lists, so an added or removed child changes at most
+/// its parent's and its previous sibling's records.
 /// <para>
 /// Each live node holds one device row; a removed node's row goes to a new node, so the device arrays and every
 /// per-node pass of the planner stay as long as the most nodes live at once, however many ids a long session has used
@@ -49,6 +51,8 @@ internal sealed class DeviceTree : IDisposable
     private int[] held = Array.Empty<int>();
     private int rowBound;
     private int known;
+    // The tree's version the device holds (valid while known > 0).
+    private long syncedVersion;
     private long arenaUsed;
     private DecodingTree? source;
 
@@ -93,6 +97,11 @@ internal sealed class DeviceTree : IDisposable
         {
             source = tree;
             known = 0;
+        }
+        if (known > 0 && tree.Version == syncedVersion)
+        {
+            LastNodeUploads = LastSlotUploads = 0;
+            return;
         }
         int bound = tree.NodeIdBound;
         if (bound > rowOf.Length) GrowIds(Math.Max(64, 2 * bound));
@@ -147,18 +156,38 @@ internal sealed class DeviceTree : IDisposable
         }
         foreach (int row in released)
             if (held[row] == 0) records.Add(new NodeRecord(row, -1, 0, 0, 0, -1, -1));
-        LinkSiblings(tree.Roots);
+        // Sibling links from the child lists that changed (all of them on a full upload), then the records of the nodes
+        // that changed or whose links may have.
+        long since = known == 0 ? long.MinValue : syncedVersion;
+        if (tree.RootsChangedAt > since) LinkSiblings(tree.Roots);
         foreach (int id in liveIds)
-            if (tree.IsLive(id)) LinkSiblings(tree.Children(id));
+            if (tree.IsLive(id) && tree.ChangedAt(id) > since) LinkSiblings(tree.Children(id));
         for (int id = known; id < bound; id++)
             if (tree.IsLive(id)) LinkSiblings(tree.Children(id));
         foreach (int id in liveIds)
-            if (tree.IsLive(id) && !Visit(tree, id)) return false;
+        {
+            if (!tree.IsLive(id)) continue;
+            nextLiveIds.Add(id);
+            if (Stale(tree, id, since) && !Visit(tree, id)) return false;
+        }
         for (int id = known; id < bound; id++)
-            if (tree.IsLive(id) && !Visit(tree, id)) return false;
+        {
+            if (!tree.IsLive(id)) continue;
+            nextLiveIds.Add(id);
+            if (!Visit(tree, id)) return false;
+        }
         (liveIds, nextLiveIds) = (nextLiveIds, liveIds);
         known = bound;
+        syncedVersion = tree.Version;
         return true;
+    }
+
+    // Stamped since the version the device holds, or a child of a stamped parent (or of the changed root list).
+    private static bool Stale(DecodingTree tree, int id, long since)
+    {
+        if (tree.ChangedAt(id) > since) return true;
+        int parent = tree.Parent(id);
+        return parent < 0 ? tree.RootsChangedAt > since : tree.ChangedAt(parent) > since;
     }
 
     // Every live id is a root or a live node's child, so this reaches each one once.
@@ -172,7 +201,6 @@ internal sealed class DeviceTree : IDisposable
     // Records what changed about one live id (new, grown, re-parented, re-linked); false when a placement does not fit.
     private bool Visit(DecodingTree tree, int id)
     {
-        nextLiveIds.Add(id);
         var children = tree.Children(id);
         var record = new NodeRecord(rowOf[id], Row(tree.Parent(id)), 0, 0, 1, children.Count > 0 ? rowOf[children[0]] : -1, Row(nextSiblingOf[id]));
         var slots = tree.SlotSpan(id);
