@@ -15,6 +15,7 @@ internal sealed class PlanScratch : IDisposable
     private readonly DeviceBuffer<TreeQuery> queries;
     private readonly DeviceBuffer<int> tourNext, tourRank, nodePre, queryArrival, queryBucket;
     private readonly DeviceBuffer<int> preNode, preSize, ownCount, ownBegin, subtreeEnd, keep, flatBegin, nodeGroups, nodeGroupBase;
+    private readonly DeviceBuffer<int> adaptiveNext, adaptiveReach;
     private readonly DeviceBuffer<long> queryKey, header;
     private readonly DeviceBuffer<int> groupBegin, groupLo, groupHi, groupChunks, chunkBase;
     private readonly DeviceBuffer<int> candidateGroup, candidateFirst, candidateEnd, kept, itemIndex, candidateQueries, partialBase;
@@ -43,6 +44,8 @@ internal sealed class PlanScratch : IDisposable
         flatBegin = New<int>("flat node starts");
         nodeGroups = New<int>("node chunk counts");
         nodeGroupBase = New<int>("node chunk starts");
+        adaptiveNext = New<int>("adaptive block links");
+        adaptiveReach = New<int>("adaptive block starts");
         queryKey = New<long>("query keys");
         header = New<long>("header");
         groupBegin = New<int>("group starts");
@@ -77,6 +80,7 @@ internal sealed class PlanScratch : IDisposable
         EnsureLength(4L * nodeBound, tourNext, tourRank);
         EnsureLength(liveNodes, preNode, preSize, subtreeEnd);
         EnsureLength(liveNodes + 1L, ownCount, ownBegin, keep, flatBegin, nodeGroups, nodeGroupBase);
+        EnsureLength(2L * (liveNodes + 1), adaptiveNext, adaptiveReach);
         EnsureLength(queryCount, queryArrival, queryBucket);
         queryKey.EnsureLength(queryCount);
         partialCounts.EnsureLength(queryCount + 1);
@@ -100,6 +104,7 @@ internal sealed class PlanScratch : IDisposable
         NodePre = nodePre.View, PreNode = preNode.View, PreSize = preSize.View,
         QueryArrival = queryArrival.View, QueryBucket = queryBucket.View, QueryKey = queryKey.View, OwnCount = ownCount.View, OwnBegin = ownBegin.View, SubtreeEnd = subtreeEnd.View, Keep = keep.View, FlatBegin = flatBegin.View,
         NodeGroups = nodeGroups.View, NodeGroupBase = nodeGroupBase.View,
+        AdaptiveNext = adaptiveNext.View, AdaptiveReach = adaptiveReach.View,
         GroupBegin = groupBegin.View, GroupLo = groupLo.View, GroupHi = groupHi.View, GroupChunks = groupChunks.View, ChunkBase = chunkBase.View,
         CandidateGroup = candidateGroup.View, CandidateFirst = candidateFirst.View, CandidateEnd = candidateEnd.View,
         Kept = kept.View, ItemIndex = itemIndex.View, CandidateQueries = candidateQueries.View, PartialBase = partialBase.View,
