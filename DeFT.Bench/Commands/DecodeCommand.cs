@@ -64,7 +64,7 @@ public sealed class DecodeCommand : Command<DecodeCommand.Settings>
         public int Samples { get; init; } = 8;
 
         [CommandOption("--plan-on-device")]
-        [Description("Also run Flatten and Node planned on the GPU (DevicePlanner), as rows flatten@device and node@device: their plan time is the whole device planning to completion (tree delta upload, kernels, header read), their upload time 0.")]
+        [Description("Also run Flatten, Node and Adaptive (the latter without --target) planned on the GPU (DevicePlanner), as rows flatten@device, node@device and adaptive@device: their plan time is the whole device planning to completion (tree delta upload, kernels, header read), their upload time 0.")]
         public bool PlanOnDevice { get; init; }
 
         [CommandOption("--cpu")]

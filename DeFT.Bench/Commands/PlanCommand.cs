@@ -23,7 +23,7 @@ public sealed class PlanCommand : Command<PlanCommand.Settings>
         public string[] Methods { get; init; } = Array.Empty<string>();
 
         [CommandOption("--device")]
-        [Description("Also check and time Flatten and Node on the best accelerator (the device plan must equal the host plan, else the command fails): 'flatten@device' plans on the device (DevicePlanner, to completion: query upload, kernels, header read; the tree's mirror is current), 'flatten+upload' plans on the host and uploads (to completion).")]
+        [Description("Also check and time Flatten, Node and Adaptive (without a target: with --target, the 'adaptive (no target)' row) on the best accelerator (the device plan must equal the host plan, else the command fails): 'flatten@device' plans on the device (DevicePlanner, to completion: query upload, kernels, header read; the tree's mirror is current), 'flatten+upload' plans on the host and uploads (to completion).")]
         public bool Device { get; init; }
 
         [CommandOption("--candidates <N>")]
@@ -70,10 +70,13 @@ public sealed class PlanCommand : Command<PlanCommand.Settings>
                 var rows = new List<PlanMethodRecord>();
                 foreach (var method in methods)
                 {
-                    rows.Add(Row(Setup.Methods.NameOf(method), w, heads, method, options, target));
-                    if (device is not null && DevicePlanner.Supports(method)) rows.AddRange(device.Rows(rows[^1], w, heads, method, options));
-                    if (method == PlanMethod.Adaptive && target is not null)
-                        rows.Add(Row(Setup.Methods.NameOf(method) + " (no target)", w, heads, method, options with { Target = null }, target));
+                    void Add(string name, PlannerOptions planned)
+                    {
+                        rows.Add(Row(name, w, heads, method, planned, target));
+                        if (device is not null && DevicePlanner.Supports(method, planned)) rows.AddRange(device.Rows(rows[^1], w, heads, method, planned));
+                    }
+                    Add(Setup.Methods.NameOf(method), options);
+                    if (method == PlanMethod.Adaptive && target is not null) Add(Setup.Methods.NameOf(method) + " (no target)", options with { Target = null });
                 }
                 var baseline = rows.FirstOrDefault(r => r.Method == "sequence");
                 if (baseline is not null)

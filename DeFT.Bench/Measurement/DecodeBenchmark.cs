@@ -19,7 +19,7 @@ namespace DeFT.Bench.Measurement;
 /// <param name="Samples">Queries of the last step checked against the double-precision reference.</param>
 /// <param name="Planner">Planner options (the cost model is set for the heads).</param>
 /// <param name="Device">Device name for the reports.</param>
-/// <param name="PlanOnDevice">Also run every method the <see cref="DevicePlanner"/> supports planned on the device, as its own report row.</param>
+/// <param name="PlanOnDevice">Also run every method the <see cref="DevicePlanner"/> supports with <paramref name="Planner"/> planned on the device, as its own report row.</param>
 public sealed record DecodeOptions(int Layers, int? MaxSteps, int Samples, PlannerOptions Planner, string Device, bool PlanOnDevice = false);
 
 /// <summary>
@@ -29,8 +29,8 @@ public sealed record DecodeOptions(int Layers, int? MaxSteps, int Samples, Plann
 /// method: plan (host time), upload (host time, to completion) and attention of every layer with that one plan, each
 /// layer's <c>TreeAttention.Run</c> between two device events (L2 is not flushed: a decode loop as it runs).
 /// The last step's output (last layer) is checked against the double-precision reference on a sample of queries.
-/// With <see cref="DecodeOptions.PlanOnDevice"/>, Flatten and Node also run planned on the device (rows named
-/// <c>flatten@device</c>, <c>node@device</c>): their plan time is the whole <see cref="DevicePlanner.Plan"/> to completion
+/// With <see cref="DecodeOptions.PlanOnDevice"/>, Flatten, Node and Adaptive (without a target) also run planned on the
+/// device (rows named <c>flatten@device</c>, <c>node@device</c>, <c>adaptive@device</c>): their plan time is the whole <see cref="DevicePlanner.Plan"/> to completion
 /// (the tree's delta upload, the planning kernels and the header read), their upload time 0.
 /// </summary>
 public sealed class DecodeBenchmark
@@ -57,7 +57,7 @@ public sealed class DecodeBenchmark
         DecodeOptions options, Action<string> progress)
     {
         // (method, planned on the device) pairs, each a report row.
-        var variants = methods.SelectMany(m => options.PlanOnDevice && DevicePlanner.Supports(m) ? new[] { (m, false), (m, true) } : new[] { (m, false) }).ToList();
+        var variants = methods.SelectMany(m => options.PlanOnDevice && DevicePlanner.Supports(m, options.Planner) ? new[] { (m, false), (m, true) } : new[] { (m, false) }).ToList();
         using var devicePlanner = options.PlanOnDevice ? new DevicePlanner(attention) : null;
         var heads = attention.Heads;
         var stream = accelerator.DefaultStream;

@@ -27,10 +27,23 @@ public sealed record PlanCostModel(double KvBytesPerToken, double PartialBytesPe
     public static PlanCostModel Default { get; } = For(new HeadConfig(32, 8, 128));
 
     /// <summary>Cost of one work item of <paramref name="tokens"/> tokens over a query range of <paramref name="queries"/>.</summary>
-    public double Cost(int tokens, int queries)
+    public double Cost(int tokens, int queries) =>
+        Cost<HostArithmetic>(tokens, queries, KvBytesPerToken, PartialBytesPerQuery, BytesPerPair, QueriesPerTile);
+
+    /// <summary>
+    /// <see cref="Cost(int, int)"/> of a model given by its fields, with every multiply and add rounded by
+    /// <typeparamref name="TArithmetic"/>: the device planner calls this from a kernel with operations that the CUDA
+    /// compiler may not fuse into one multiply-add (which would round once where the host rounds twice), so its packing
+    /// decisions are the host's bit for bit.
+    /// </summary>
+    internal static double Cost<TArithmetic>(int tokens, int queries, double kvBytesPerToken, double partialBytesPerQuery,
+        double bytesPerPair, int queriesPerTile) where TArithmetic : struct, IRoundedArithmetic
     {
-        int tile = Math.Max(1, QueriesPerTile);
+        var a = default(TArithmetic);
+        int tile = Math.Max(1, queriesPerTile);
         long computedQueries = ((long)queries + tile - 1) / tile * tile;
-        return tokens * KvBytesPerToken + queries * PartialBytesPerQuery + (double)tokens * computedQueries * BytesPerPair;
+        return a.Add(
+            a.Add(a.Multiply(tokens, kvBytesPerToken), a.Multiply(queries, partialBytesPerQuery)),
+            a.Multiply(a.Multiply(tokens, computedQueries), bytesPerPair));
     }
 }

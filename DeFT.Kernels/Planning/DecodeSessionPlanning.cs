@@ -10,7 +10,7 @@ public static class DecodeSessionPlanning
 {
     /// <summary>
     /// Plans the step's attention of <see cref="DecodeSession.Queries"/> over the session's tree with <paramref name="method"/>
-    /// (Flatten or Node) on the device, into <paramref name="target"/> (see <see cref="DevicePlanner.Plan"/>). The host
+    /// (Flatten, Node, or Adaptive without a <see cref="PlannerOptions.Target"/>: <see cref="DevicePlanner.Supports(PlanMethod, PlannerOptions)"/>) on the device, into <paramref name="target"/> (see <see cref="DevicePlanner.Plan"/>). The host
     /// planner, <see cref="DecodeSession.Plan"/> with <see cref="TreeAttention.Upload"/>, stays the reference and the
     /// fallback for the other methods.
     /// </summary>

@@ -10,7 +10,8 @@ namespace DeFT.Kernels.Planning;
 /// <summary>
 /// Builds a decode step's plan on the device, straight into a <see cref="DevicePlan"/>: the same arrays as
 /// <see cref="TreePlanner"/> followed by <see cref="TreeAttention.Upload"/> (element for element) for
-/// <see cref="PlanMethod.Flatten"/> and <see cref="PlanMethod.Node"/>; Adaptive and Sequence stay on the host.
+/// <see cref="PlanMethod.Flatten"/>, <see cref="PlanMethod.Node"/> and <see cref="PlanMethod.Adaptive"/> without a
+/// <see cref="PlannerOptions.Target"/>; Adaptive with a target and Sequence stay on the host.
 /// <para>
 /// Per step the host uploads only what changed in the tree (a device mirror, diffed node by node, one scatter launch;
 /// removed nodes' rows reused) and the queries, then launches three kernels: <see cref="PlanKernel"/> (the whole layout, split and grouping in one
@@ -74,8 +75,19 @@ public sealed class DevicePlanner : IDisposable
     /// <summary>The attention whose device plans this planner fills.</summary>
     public TreeAttention Attention { get; }
 
-    /// <summary>True for the methods the device can plan: <see cref="PlanMethod.Flatten"/> and <see cref="PlanMethod.Node"/>.</summary>
-    public static bool Supports(PlanMethod method) => method is PlanMethod.Flatten or PlanMethod.Node;
+    /// <summary>
+    /// True for the methods the device can plan: <see cref="PlanMethod.Flatten"/>, <see cref="PlanMethod.Node"/> and
+    /// <see cref="PlanMethod.Adaptive"/> (without a <see cref="PlannerOptions.Target"/>: see <see cref="Supports(PlanMethod, PlannerOptions)"/>).
+    /// </summary>
+    public static bool Supports(PlanMethod method) => method is PlanMethod.Flatten or PlanMethod.Node or PlanMethod.Adaptive;
+
+    /// <summary>
+    /// True when the device can plan <paramref name="method"/> with <paramref name="options"/> (default: the defaults):
+    /// a method <see cref="Supports(PlanMethod)"/> names, and no <see cref="PlannerOptions.Target"/> for Adaptive (whose
+    /// chunk-length search by the plan time model runs on the host).
+    /// </summary>
+    public static bool Supports(PlanMethod method, PlannerOptions? options) =>
+        Supports(method) && !(method == PlanMethod.Adaptive && options?.Target is not null);
 
     /// <summary>Node records the last <see cref="Plan"/> uploaded to bring the device's tree up to date.</summary>
     public int LastNodeUploads => mirror.LastNodeUploads;
@@ -92,7 +104,8 @@ public sealed class DevicePlanner : IDisposable
     /// once the plan's totals are known, with its buffers filled or being filled in stream order.
     /// </summary>
     /// <exception cref="TreeException">No query, a query on an unknown or removed node, a visible length out of range, or a query that sees no token.</exception>
-    /// <exception cref="NotSupportedException"><paramref name="method"/> is not one <see cref="Supports"/> names, or the plan is too large to bound in 32-bit indices.</exception>
+    /// <exception cref="NotSupportedException"><paramref name="method"/> with <paramref name="options"/> is not what
+    /// <see cref="Supports(PlanMethod, PlannerOptions)"/> accepts (Sequence; Adaptive with a target), or the plan is too large to bound in 32-bit indices.</exception>
     /// <exception cref="ArgumentOutOfRangeException">Bad <paramref name="options"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="target"/> belongs to another <see cref="TreeAttention"/>, or the stream to another accelerator.</exception>
     /// <exception cref="ObjectDisposedException">The planner, the accelerator, the device plan or the stream has been disposed.</exception>
@@ -111,7 +124,10 @@ public sealed class DevicePlanner : IDisposable
         options ??= PlannerOptions.Default;
         options.Validate();
         if (!Supports(method))
-            throw new NotSupportedException($"The device planner builds Flatten and Node plans, not {method}; plan it on the host (TreePlanner) and Upload it.");
+            throw new NotSupportedException($"The device planner builds Flatten, Node and Adaptive plans, not {method}; plan it on the host (TreePlanner) and Upload it.");
+        if (!Supports(method, options))
+            throw new NotSupportedException("The device planner builds Adaptive plans without a PlannerOptions.Target only: the chunk-length search " +
+                "for a target runs on the host; plan it there (TreePlanner) and Upload it, or leave Target unset.");
         TreeLayout.ValidateQueries(tree, queries);
         var s = stream ?? Attention.Accelerator.DefaultStream;
 
@@ -165,6 +181,10 @@ public sealed class DevicePlanner : IDisposable
         v.Method = (int)method;
         v.BlockTokens = options.BlockTokens;
         v.MaxQueries = options.MaxQueriesPerItem;
+        v.KvBytesPerToken = options.CostModel.KvBytesPerToken;
+        v.PartialBytesPerQuery = options.CostModel.PartialBytesPerQuery;
+        v.BytesPerPair = options.CostModel.BytesPerPair;
+        v.QueriesPerTile = options.CostModel.QueriesPerTile;
         v.GroupSize = Attention.Heads.GroupSize;
         v.RowsPerTask = TreeAttention.RowsPerTask(Attention.UploadKernel, false);
         v.PackedRowsPerTask = TreeAttention.RowsPerTask(Attention.UploadKernel, true);

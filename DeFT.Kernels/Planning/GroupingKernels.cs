@@ -26,13 +26,19 @@ internal static class GroupingKernels
         v.GroupBegin[b] = (int)(b * n / blocks);
     }
 
-    /// <summary>DeFT-Node, step 1. One pre-order position, or the one past the last (0): its node's chunks.</summary>
+    /// <summary>
+    /// DeFT-Node, step 1. One pre-order position, or the one past the last (0): its node's chunks. DeFT-Adaptive: the
+    /// same at a block start (<see cref="AdaptiveKernels.StartsBlock"/>: a long node's chunks, a packed block's one
+    /// group), 0 elsewhere.
+    /// </summary>
     public static void NodeGroupCounts(int i, PlanViews v) =>
-        v.NodeGroups[i] = i == v.LiveNodes ? 0 : (int)(((long)v.Keep[i] + v.BlockTokens - 1) / v.BlockTokens);
+        v.NodeGroups[i] = i == v.LiveNodes || (v.Method == (int)PlanMethod.Adaptive && !AdaptiveKernels.StartsBlock(i, v)) ? 0
+            : (int)(((long)v.Keep[i] + v.BlockTokens - 1) / v.BlockTokens);
 
     /// <summary>
-    /// DeFT-Node, step 2. One pre-order position: the boundaries of its node's chunks (a loop over them); the one past
-    /// the last: the final boundary and the group count.
+    /// DeFT-Node, step 2. One pre-order position: the boundaries of its node's chunks (a loop over them): of
+    /// BlockTokens each, the last shorter (Node), or equal (Adaptive, at begin + ⌊j·length / chunks⌋ as on the host); a
+    /// packed block's one group begins at its first node. The one past the last: the final boundary and the group count.
     /// </summary>
     public static void NodeGroupBegins(int i, PlanViews v)
     {
@@ -44,8 +50,10 @@ internal static class GroupingKernels
             return;
         }
         int begin = v.FlatBegin[i];
-        int first = v.NodeGroupBase[i];
-        for (int j = 0; j < v.NodeGroups[i]; j++) v.GroupBegin[first + j] = (int)(begin + (long)j * v.BlockTokens);
+        int first = v.NodeGroupBase[i], chunks = v.NodeGroups[i];
+        bool equal = v.Method == (int)PlanMethod.Adaptive;
+        for (int j = 0; j < chunks; j++)
+            v.GroupBegin[first + j] = (int)(begin + (equal ? (long)j * v.Keep[i] / chunks : (long)j * v.BlockTokens));
     }
 
     /// <summary>

@@ -63,6 +63,17 @@ internal static class PlanKernel
         }
         else
         {
+            if (v.Method == (int)PlanMethod.Adaptive)
+            {
+                for (int i = tid; i <= n; i += size) AdaptiveKernels.BlockEnds(i, v);
+                Group.Barrier();
+                int jumps = AdaptiveKernels.Rounds(v);
+                for (int r = 0; r < jumps; r++)
+                {
+                    for (int i = tid; i <= n; i += size) AdaptiveKernels.Reach(i, v, r & 1);
+                    Group.Barrier();
+                }
+            }
             for (int i = tid; i <= n; i += size) GroupingKernels.NodeGroupCounts(i, v);
             Group.Barrier();
             ExclusiveScan(v.NodeGroups, v.NodeGroupBase, n + 1);

@@ -17,6 +17,7 @@ internal sealed class PlanScratch : IDisposable
     private readonly DeviceBuffer<int> preNode, preSize, parentPre, ownCount, ownBegin, subtreeEnd, keep, flatBegin, nodeGroups, nodeGroupBase;
     private readonly DeviceBuffer<int> groupFirstNode, groupPairs, groupPairBase, pairLo, pairHi, nodeFirstGroup, nodeLastGroup;
     private readonly DeviceBuffer<int> windowFirst, windowEnd, candidateCover, coverPrefix;
+    private readonly DeviceBuffer<int> adaptiveNext, adaptiveReach;
     private readonly DeviceBuffer<long> queryKey, header;
     private readonly DeviceBuffer<int> groupBegin, groupLo, groupHi, groupChunks, chunkBase;
     private readonly DeviceBuffer<int> candidateGroup, candidateFirst, candidateEnd, kept, itemIndex, candidateQueries, partialBase;
@@ -46,6 +47,8 @@ internal sealed class PlanScratch : IDisposable
         flatBegin = New<int>("flat node starts");
         nodeGroups = New<int>("node chunk counts");
         nodeGroupBase = New<int>("node chunk starts");
+        adaptiveNext = New<int>("adaptive block links");
+        adaptiveReach = New<int>("adaptive block starts");
         queryKey = New<long>("query keys");
         header = New<long>("header");
         groupBegin = New<int>("group starts");
@@ -91,6 +94,7 @@ internal sealed class PlanScratch : IDisposable
         EnsureLength(4L * nodeBound, tourNext, tourRank);
         EnsureLength(liveNodes, preNode, preSize, parentPre, subtreeEnd, nodeFirstGroup, nodeLastGroup);
         EnsureLength(liveNodes + 1L, ownCount, ownBegin, keep, flatBegin, nodeGroups, nodeGroupBase);
+        EnsureLength(2L * (liveNodes + 1), adaptiveNext, adaptiveReach);
         EnsureLength(queryCount, queryArrival, queryBucket);
         queryKey.EnsureLength(queryCount);
         partialCounts.EnsureLength(queryCount + 1);
@@ -119,6 +123,7 @@ internal sealed class PlanScratch : IDisposable
         GroupFirstNode = groupFirstNode.View, GroupPairs = groupPairs.View, GroupPairBase = groupPairBase.View, PairLo = pairLo.View, PairHi = pairHi.View,
         NodeFirstGroup = nodeFirstGroup.View, NodeLastGroup = nodeLastGroup.View,
         WindowFirst = windowFirst.View, WindowEnd = windowEnd.View, CandidateCover = candidateCover.View, CoverPrefix = coverPrefix.View,
+        AdaptiveNext = adaptiveNext.View, AdaptiveReach = adaptiveReach.View,
         GroupBegin = groupBegin.View, GroupLo = groupLo.View, GroupHi = groupHi.View, GroupChunks = groupChunks.View, ChunkBase = chunkBase.View,
         CandidateGroup = candidateGroup.View, CandidateFirst = candidateFirst.View, CandidateEnd = candidateEnd.View,
         Kept = kept.View, ItemIndex = itemIndex.View, CandidateQueries = candidateQueries.View, PartialBase = partialBase.View,

@@ -63,6 +63,13 @@ internal struct PlanViews
     public ArrayView<int> NodeGroups;
     /// <summary>By pre-order (Node): the node's first group.</summary>
     public ArrayView<int> NodeGroupBase;
+    /// <summary>
+    /// Two pairs over pre-order positions and the one past the last, pair p at p·(<see cref="LiveNodes"/> + 1) (Adaptive):
+    /// where the next block starts if one starts here, then links 2^r blocks ahead (<see cref="AdaptiveKernels"/>).
+    /// </summary>
+    public ArrayView<int> AdaptiveNext;
+    /// <summary>Two pairs as <see cref="AdaptiveNext"/> (Adaptive): 1 at the block starts found so far.</summary>
+    public ArrayView<int> AdaptiveReach;
     /// <summary>Per group: its first flat token (at the group count: the flat token count).</summary>
     public ArrayView<int> GroupBegin;
     /// <summary>Per group: the smallest ordered query that sees one of its tokens.</summary>
@@ -138,12 +145,20 @@ internal struct PlanViews
     public int LiveNodes;
     /// <summary>Queries.</summary>
     public int QueryCount;
-    /// <summary>The <see cref="PlanMethod"/>, as an int: Flatten or Node.</summary>
+    /// <summary>The <see cref="PlanMethod"/>, as an int: Flatten, Node or Adaptive.</summary>
     public int Method;
     /// <summary><see cref="PlannerOptions.BlockTokens"/>.</summary>
     public int BlockTokens;
     /// <summary><see cref="PlannerOptions.MaxQueriesPerItem"/>.</summary>
     public int MaxQueries;
+    /// <summary>The <see cref="PlannerOptions.CostModel"/>'s <see cref="PlanCostModel.KvBytesPerToken"/> (Adaptive).</summary>
+    public double KvBytesPerToken;
+    /// <summary>The cost model's <see cref="PlanCostModel.PartialBytesPerQuery"/> (Adaptive).</summary>
+    public double PartialBytesPerQuery;
+    /// <summary>The cost model's <see cref="PlanCostModel.BytesPerPair"/> (Adaptive).</summary>
+    public double BytesPerPair;
+    /// <summary>The cost model's <see cref="PlanCostModel.QueriesPerTile"/> (Adaptive).</summary>
+    public int QueriesPerTile;
     /// <summary>Query heads per KV head (rows per query of a work item).</summary>
     public int GroupSize;
     /// <summary>Rows per task of the kernel on a plan that shares KV.</summary>

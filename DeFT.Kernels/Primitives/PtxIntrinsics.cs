@@ -29,6 +29,8 @@ internal static class PtxIntrinsics
     private const string WaitAllInstruction = "cp.async.wait_all";
     private const string SharedBaseInstruction = "mov.u32";
     private const string Exp2Instruction = "ex2.approx.ftz.f32";
+    private const string MultiplyRoundedInstruction = "mul.rn.f64";
+    private const string AddRoundedInstruction = "add.rn.f64";
     // ILGPU 1.5.3 declares every kernel's dynamic shared memory as this extern symbol (PTXCodeGenerator).
     private const string DynamicSharedSymbol = "__dyn_shared_alloca";
 
@@ -54,6 +56,8 @@ internal static class PtxIntrinsics
             Bind(manager, typeof(CpAsync), nameof(CpAsync.WaitAll), nameof(GenerateWaitAll));
             Bind(manager, typeof(SharedWindow), nameof(SharedWindow.BaseAddress), nameof(GenerateSharedBase));
             Bind(manager, typeof(FastExp2), nameof(FastExp2.Exp2), nameof(GenerateExp2));
+            Bind(manager, typeof(RoundedDouble), nameof(RoundedDouble.Multiply), nameof(GenerateMultiplyRounded));
+            Bind(manager, typeof(RoundedDouble), nameof(RoundedDouble.Add), nameof(GenerateAddRounded));
             Registered.Add(context, context);
         }
     }
@@ -161,6 +165,24 @@ internal static class PtxIntrinsics
         using var command = generator.BeginCommand(Exp2Instruction);
         command.AppendArgument(target);
         command.AppendArgument(x);
+    }
+
+    // value = Multiply(double a, double b) or Add(double a, double b), rounded to nearest (never fused).
+    private static void GenerateMultiplyRounded(PTXBackend backend, PTXCodeGenerator generator, Value value) =>
+        EmitBinary(generator, value, MultiplyRoundedInstruction);
+
+    private static void GenerateAddRounded(PTXBackend backend, PTXCodeGenerator generator, Value value) =>
+        EmitBinary(generator, value, AddRoundedInstruction);
+
+    private static void EmitBinary(PTXCodeGenerator generator, Value value, string instruction)
+    {
+        var a = Register(generator, value[0]);
+        var b = Register(generator, value[1]);
+        var target = generator.AllocateHardware(value);
+        using var command = generator.BeginCommand(instruction);
+        command.AppendArgument(target);
+        command.AppendArgument(a);
+        command.AppendArgument(b);
     }
 
     private static RegisterAllocator<PTXRegisterKind>.HardwareRegister Register(PTXCodeGenerator generator, Value value) =>

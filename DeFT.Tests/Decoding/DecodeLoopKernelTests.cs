@@ -55,7 +55,7 @@ public sealed class DecodeLoopKernelTests(CpuAcceleratorFixture fixture)
             var queries = session.Queries();
             // Adaptive plans for the accelerator, as the README's loop does.
             var options = new PlannerOptions { BlockTokens = 16, Target = method == PlanMethod.Adaptive ? attention.ParallelismTarget() : null };
-            if (planOnDevice && DevicePlanner.Supports(method))
+            if (planOnDevice && DevicePlanner.Supports(method, options))
             {
                 session.PlanOnDevice(fixture.PlannerFor(heads), devicePlan, method, options);
                 DevicePlanComparison.AssertHolds(attention, devicePlan, session.Plan(method, options), $"step '{name}'");

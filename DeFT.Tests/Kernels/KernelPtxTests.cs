@@ -42,6 +42,21 @@ public sealed class KernelPtxTests(CpuAcceleratorFixture fixture)
         readBacks.Should().BeEmpty("a load below a store to its own address reads the store, not what the C# read before it");
     }
 
+    /// <summary>
+    /// The plan kernel decides Adaptive's packing by comparing double costs that must round as on the host. PTX lets ptxas
+    /// fuse an unrounded <c>mul.f64</c> and <c>add.f64</c> into one <c>fma</c> (one rounding instead of two), so every double
+    /// multiply and add in the kernel must carry <c>.rn</c> (<c>RoundedDouble</c>), and there must be some.
+    /// </summary>
+    [Fact]
+    public void The_plan_kernel_rounds_every_double_multiply_and_add()
+    {
+        PtxIntrinsics.Register(fixture.Context);
+        string ptx = Compile(Entry("plan"));
+        var doubles = Regex.Matches(ptx, @"\b(mul|add|sub|fma|mad)(\.\w+)*\.f64\b").Select(m => m.Value).ToList();
+        doubles.Should().Contain("mul.rn.f64").And.Contain("add.rn.f64");
+        doubles.Should().OnlyContain(op => op == "mul.rn.f64" || op == "add.rn.f64", "an unrounded one may be fused with its neighbour");
+    }
+
     private static EntryPointDescription Entry(string kernel) => kernel switch
     {
         "plan" => Explicit<PlanViews>(PlanKernel.Plan),

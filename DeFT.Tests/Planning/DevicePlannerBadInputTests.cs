@@ -29,8 +29,9 @@ public sealed class DevicePlannerBadInputTests(CpuAcceleratorFixture fixture)
         var (tree, queries) = SmallTree();
         planner.Plan(target, tree, queries);
 
-        planner.Invoking(p => p.Plan(target, tree, queries, PlanMethod.Adaptive)).Should().Throw<NotSupportedException>().WithMessage("*Flatten and Node*Adaptive*host*");
-        planner.Invoking(p => p.Plan(target, tree, queries, PlanMethod.Sequence)).Should().Throw<NotSupportedException>();
+        planner.Invoking(p => p.Plan(target, tree, queries, PlanMethod.Sequence)).Should().Throw<NotSupportedException>().WithMessage("*Flatten, Node and Adaptive*not Sequence*host*");
+        planner.Invoking(p => p.Plan(target, tree, queries, PlanMethod.Adaptive, new PlannerOptions { Target = ParallelismTarget.For(Heads, 132) }))
+            .Should().Throw<NotSupportedException>().WithMessage("*Adaptive*Target*host*");
         planner.Invoking(p => p.Plan(target, tree, Array.Empty<TreeQuery>())).Should().Throw<TreeException>().WithMessage("*At least one query*");
         planner.Invoking(p => p.Plan(target, tree, new[] { new TreeQuery(5, 1) })).Should().Throw<TreeException>().WithMessage("*node 5*unknown or removed*");
         planner.Invoking(p => p.Plan(target, tree, new[] { new TreeQuery(1, 3) })).Should().Throw<TreeException>().WithMessage("*sees 3 tokens*has 2*");

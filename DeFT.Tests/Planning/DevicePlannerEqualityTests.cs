@@ -10,7 +10,7 @@ namespace DeFT.Tests.Planning;
 
 /// <summary>
 /// The device planner builds, element for element, the plan the host builds and uploads (DESIGN.md §5's trees, random
-/// trees and forests, both device methods, several options), on the CPU accelerator. Trees are joined into forests
+/// trees and forests, every device method, several options and Adaptive's cost models), on the CPU accelerator. Trees are joined into forests
 /// (<see cref="Forests"/>) to keep the number of plans, and kernel launches, small.
 /// </summary>
 [Collection(CpuAcceleratorCollection.Name)]
@@ -18,7 +18,31 @@ public sealed class DevicePlannerEqualityTests(CpuAcceleratorFixture fixture)
 {
     private static readonly HeadConfig Heads = new(8, 2, 64);
 
-    public static readonly PlanMethod[] Methods = { PlanMethod.Flatten, PlanMethod.Node };
+    public static readonly PlanMethod[] Methods = { PlanMethod.Flatten, PlanMethod.Node, PlanMethod.Adaptive };
+
+    /// <summary>
+    /// Cost models that decide Adaptive's packing differently: the default (packs chains and sibling leaves at G ≥ 4),
+    /// one under which every merge costs the same as none (packs whatever fits), one that charges only computed pairs (packs
+    /// only nodes seen by the very same queries), and one whose costs are NaN (no comparison holds: never packs). The
+    /// default's pair weight (4·Hq·D / 130) is not a whole number, so its sums round.
+    /// </summary>
+    public static readonly (string Name, PlanCostModel Model)[] CostModels =
+    {
+        ("default", PlanCostModel.Default),
+        ("packs whatever fits", new PlanCostModel(KvBytesPerToken: 1, PartialBytesPerQuery: 0, BytesPerPair: 0)),
+        ("packs equal query ranges", new PlanCostModel(KvBytesPerToken: 0, PartialBytesPerQuery: 0, BytesPerPair: 1)),
+        ("never packs", new PlanCostModel(KvBytesPerToken: double.NaN, PartialBytesPerQuery: 0, BytesPerPair: 0)),
+        ("G 8 tiles", PlanCostModel.For(new HeadConfig(16, 2, 64))),
+    };
+
+    public static TheoryData<string, int, int> CostModelsAndOptions()
+    {
+        var data = new TheoryData<string, int, int>();
+        foreach (var (name, _) in CostModels)
+            foreach (var (blockTokens, maxQueries) in new[] { (7, 3), (256, 64), (1, 1) })
+                data.Add(name, blockTokens, maxQueries);
+        return data;
+    }
 
     public static TheoryData<PlanMethod, int, int> MethodsAndOptions()
     {
@@ -43,10 +67,30 @@ public sealed class DevicePlannerEqualityTests(CpuAcceleratorFixture fixture)
         AssertSame(tree, queries, method, options, $"{method} {options}, every random shape, seeds {string.Join(",", seeds)}");
     }
 
+    /// <summary>Adaptive packs small nodes by its cost model: the device must take every decision the host takes.</summary>
+    [Theory]
+    [MemberData(nameof(CostModelsAndOptions))]
+    public void Adaptive_packs_as_the_host_under_every_cost_model(string model, int blockTokens, int maxQueries)
+    {
+        var options = new PlannerOptions
+        {
+            BlockTokens = blockTokens, MaxQueriesPerItem = maxQueries, CostModel = CostModels.Single(m => m.Name == model).Model,
+        };
+        var seeds = RandomTrees.Seeds.Take(blockTokens == 1 ? 1 : 2);
+        var speculative = DeFT.Workloads.TreeSpec.Build("1,12,36_20,1,2"); // a prompt, then two levels of short sibling leaves
+        var (tree, queries) = Forests.Join(RandomTrees.Shapes.SelectMany(shape => seeds.Select(seed =>
+        {
+            var (t, q, _) = shape.Builder.Build(seed);
+            return (t, q);
+        })).Append((speculative.Tree, speculative.Queries)));
+        AssertSame(tree, queries, PlanMethod.Adaptive, options, $"Adaptive, cost model {model}, {options}");
+    }
+
     /// <summary>The single query alone (the whole plan is one sequence), the others joined in a forest.</summary>
     [Theory]
     [InlineData(PlanMethod.Flatten)]
     [InlineData(PlanMethod.Node)]
+    [InlineData(PlanMethod.Adaptive)]
     public void Edge_cases_plan_the_same_on_the_device(PlanMethod method)
     {
         var (single, singleQueries) = EdgeCaseTrees.Build("single-query");
@@ -89,6 +133,7 @@ public sealed class DevicePlannerEqualityTests(CpuAcceleratorFixture fixture)
     [Theory]
     [InlineData(PlanMethod.Flatten)]
     [InlineData(PlanMethod.Node)]
+    [InlineData(PlanMethod.Adaptive)]
     public void Trees_larger_than_the_cuda_plan_group_plan_the_same(PlanMethod method)
     {
         foreach (string spec in new[] { "1,1100_8,8", "1,4,16,64,256,1024_256,32,256,64,32,256" })

@@ -60,7 +60,7 @@ public sealed class DeviceTreeSyncTests(CpuAcceleratorFixture fixture)
                     session.AddRoot(5 + step);
                     break;
             }
-            var method = step % 2 == 0 ? PlanMethod.Flatten : PlanMethod.Node;
+            var method = DevicePlannerEqualityTests.Methods[step % DevicePlannerEqualityTests.Methods.Length];
             PlanSame(planner, devicePlan, session, method, $"step {step} ({edit}), {method}");
             if (step > 0)
                 planner.LastSlotUploads.Should().BeLessThan((int)tokensBefore,
@@ -93,7 +93,7 @@ public sealed class DeviceTreeSyncTests(CpuAcceleratorFixture fixture)
                     for (int b = 0; b < branches.Length; b++)
                         session.Accept(branches[b], round % 2 == 0 ? new[] { trees[b][0], trees[b][2] } : new[] { trees[b][1] });
                 mostLive = Math.Max(mostLive, session.Tree.NodeCount);
-                var method = round % 2 == 0 ? PlanMethod.Flatten : PlanMethod.Node;
+                var method = DevicePlannerEqualityTests.Methods[round % DevicePlannerEqualityTests.Methods.Length];
                 PlanSame(planner, devicePlan, session, method, $"round {round}, {step}, {method}");
             }
         }
