@@ -45,8 +45,11 @@ public static class TreeSpec
             levels[l] = new int[counts[l]];
             for (int j = 0; j < counts[l]; j++)
                 levels[l][j] = l == 0 ? tree.AddRoot(slots.Take(tokens[l]))
-                    : tree.Fork(levels[l - 1][(int)((long)j * counts[l - 1] / counts[l])], slots.Take(tokens[l]));
+                    : tree.Fork(levels[l - 1][ParentIndex(counts, l, j)], slots.Take(tokens[l]));
         }
         return (tree, levels);
     }
+
+    /// <summary>The index in level <paramref name="level"/> − 1 of the parent of node <paramref name="j"/> of level <paramref name="level"/> (≥ 1).</summary>
+    public static int ParentIndex(int[] counts, int level, int j) => (int)((long)j * counts[level - 1] / counts[level]);
 }

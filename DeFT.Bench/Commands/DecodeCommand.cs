@@ -23,7 +23,7 @@ public sealed class DecodeCommand : Command<DecodeCommand.Settings>
     public sealed class Settings : PlannerSettings
     {
         [CommandOption("-w|--workload <NAME>")]
-        [Description("Replay family (repeatable): fewshot, reasoning, speculative. Default: all three.")]
+        [Description("Replay family (repeatable): fewshot, reasoning, speculative, pat (the 6-level PAT tree of 279k tokens, its 1024 leaves decoding; only when named). Default: the first three.")]
         public string[] Workloads { get; init; } = Array.Empty<string>();
 
         [CommandOption("-m|--method <METHOD>")]

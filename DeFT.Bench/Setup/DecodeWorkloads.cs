@@ -11,8 +11,15 @@ namespace DeFT.Bench.Setup;
 /// </summary>
 public static class DecodeWorkloads
 {
-    /// <summary>Replay families, in report order.</summary>
-    public static IReadOnlyList<string> Families { get; } = new[] { "fewshot", "reasoning", "speculative" };
+    /// <summary>Replay families, in report order; <c>pat</c> (the 6-level PAT tree, 279k tokens) runs only when named.</summary>
+    public static IReadOnlyList<string> Families { get; } = new[] { "fewshot", "reasoning", "speculative", "pat" };
+
+    /// <summary>The families run when none is named.</summary>
+    private static readonly string[] DefaultFamilies = { "fewshot", "reasoning", "speculative" };
+
+    /// <summary>The PAT tree of the <c>pat</c> family: the largest of the paper's named trees, its 1024 leaves decoding.</summary>
+    public const string PatSpec = "1,4,16,64,256,1024_256,32,256,64,32,256";
+    private const int PatSteps = 100;
 
     /// <summary>Few-shot branch counts of Table 4.</summary>
     public static IReadOnlyList<int> PaperBranches { get; } = new[] { 20, 30, 50 };
@@ -39,7 +46,7 @@ public static class DecodeWorkloads
             if (!Families.Contains(f))
                 throw new ArgumentException($"Unknown decode workload '{f}'; use {string.Join(", ", Families)}.", nameof(families));
         dataDirectory ??= DataDirectory.Find();
-        bool All(string family) => families.Count == 0 || families.Contains(family);
+        bool All(string family) => families.Count == 0 ? DefaultFamilies.Contains(family) : families.Contains(family);
         var list = new List<DecodeWorkload>();
         if (All("fewshot"))
             foreach (int b in branches)
@@ -51,6 +58,9 @@ public static class DecodeWorkloads
             foreach (var (name, file) in ReasoningFiles) list.Add(Reasoning("reason_" + name, file, prompt, dataDirectory));
         if (All("speculative"))
             foreach (int size in treeSizes) list.Add(Speculative($"spec_T{size}", size, prompt ?? SpeculativePrompt, dataDirectory));
+        if (All("pat"))
+            list.Add(new DecodeWorkload("pat_6level", $"PAT tree {PatSpec} (279k tokens), its 1024 leaves growing one token per step", false,
+                new TreeSpecReplay(PatSpec, PatSteps)));
         return list;
     }
 

@@ -6,7 +6,7 @@ using DeFT.Workloads.Replays;
 
 namespace DeFT.Tests.Decoding;
 
-/// <summary>The three paper workloads replayed on a <see cref="DecodeSession"/>: few-shot, reasoning templates, speculative token trees.</summary>
+/// <summary>The three paper workloads and tree-spec trees replayed on a <see cref="DecodeSession"/>: few-shot, reasoning templates, speculative token trees.</summary>
 public class ReplayTests
 {
     /// <summary>Pre-order shape of a tree with its queries: (parent's pre-order index, token count) per node, and (pre-order index, visible) per query.</summary>
@@ -34,6 +34,27 @@ public class ReplayTests
             session.Pool.InUse.Should().Be(10 + 3 * (step + 1));
         }
         FluentActions.Invoking(() => new FewShotReplay(10, 0, 5)).Should().Throw<ArgumentOutOfRangeException>();
+    }
+
+    [Fact]
+    public void A_tree_spec_replay_builds_the_spec_tree_and_grows_every_leaf_by_one_token_per_step()
+    {
+        const string spec = "1,3,5_4,2,3";
+        var replay = new TreeSpecReplay(spec, steps: 3);
+        var session = new DecodeSession(new SlotPool(100));
+        var expected = TreeSpec.Build(spec);
+
+        replay.Start(session);
+        Shape(session.Tree, session.Queries()).Should().Be(Shape(expected.Tree, expected.Queries), "the prefill is the spec's tree with its leaves as queries");
+        session.TakeNewSlots().Should().HaveCount(4 + 3 * 2 + 5 * 3);
+        for (int step = 0; step < replay.Steps; step++)
+        {
+            replay.Step(session, step);
+            session.TakeNewSlots().Should().HaveCount(5);
+            session.Queries().Should().HaveCount(5).And.OnlyContain(q => q.VisibleTokens == 3 + step + 1);
+        }
+        FluentActions.Invoking(() => new TreeSpecReplay(spec, 0)).Should().Throw<ArgumentOutOfRangeException>();
+        FluentActions.Invoking(() => new TreeSpecReplay("1,2", 1)).Should().Throw<FormatException>();
     }
 
     [Fact]
