@@ -31,7 +31,8 @@ public sealed record DecodeOptions(int Layers, int? MaxSteps, int Samples, Plann
 /// The last step's output (last layer) is checked against the double-precision reference on a sample of queries.
 /// With <see cref="DecodeOptions.PlanOnDevice"/>, Flatten, Node and Adaptive (without a target) also run planned on the
 /// device (rows named <c>flatten@device</c>, <c>node@device</c>, <c>adaptive@device</c>): their plan time is the whole <see cref="DevicePlanner.Plan"/> to completion
-/// (the tree's delta upload, the planning kernels and the header read), their upload time 0.
+/// (the tree's delta upload, the planning kernels and the header read), their upload time 0. Each has its own planner,
+/// so each pays the step's tree delta.
 /// </summary>
 public sealed class DecodeBenchmark
 {
@@ -58,7 +59,6 @@ public sealed class DecodeBenchmark
     {
         // (method, planned on the device) pairs, each a report row.
         var variants = methods.SelectMany(m => options.PlanOnDevice && DevicePlanner.Supports(m, options.Planner) ? new[] { (m, false), (m, true) } : new[] { (m, false) }).ToList();
-        using var devicePlanner = options.PlanOnDevice ? new DevicePlanner(attention) : null;
         var heads = attention.Heads;
         var stream = accelerator.DefaultStream;
         var replay = workload.Replay;
@@ -81,6 +81,9 @@ public sealed class DecodeBenchmark
         using var newSlots = accelerator.Allocate1D<int>(slotCount);
         var writtenAt = new int[slotCount];
         var devicePlans = variants.Select(_ => attention.CreatePlan()).ToArray();
+        // One device planner per device-planned variant: each keeps its own mirror of the tree and pays its own delta
+        // upload every step, as an engine planning with that one method would.
+        var devicePlanners = variants.Select(v => v.Item2 ? new DevicePlanner(attention) : null).ToArray();
         var totals = variants.Select(_ => new Totals()).ToArray();
         try
         {
@@ -114,9 +117,9 @@ public sealed class DecodeBenchmark
                     if (onDevice)
                     {
                         // Warm-up (untimed): the first plan allocates the mirror and the workspace.
-                        if (warmPlanners.Add(variants[m])) session.PlanOnDevice(devicePlanner!, devicePlans[m], method, planner, stream);
+                        if (warmPlanners.Add(variants[m])) session.PlanOnDevice(devicePlanners[m]!, devicePlans[m], method, planner, stream);
                         long deviceStart = Stopwatch.GetTimestamp();
-                        session.PlanOnDevice(devicePlanner!, devicePlans[m], method, planner, stream);
+                        session.PlanOnDevice(devicePlanners[m]!, devicePlans[m], method, planner, stream);
                         stream.Synchronize();
                         t.Plan += Stopwatch.GetElapsedTime(deviceStart).TotalSeconds;
                         plan = session.Plan(method, planner); // the same plan, for the IO model only (untimed)
@@ -151,6 +154,7 @@ public sealed class DecodeBenchmark
         finally
         {
             foreach (var p in devicePlans) p.Dispose();
+            foreach (var p in devicePlanners) p?.Dispose();
         }
 
         var records = variants.Select((variant, m) => new DecodeRecord

@@ -1,5 +1,6 @@
 using DeFT.Core.Planning;
 using DeFT.Kernels.Primitives;
+using ILGPU;
 
 namespace DeFT.Kernels.Planning;
 
@@ -17,12 +18,25 @@ namespace DeFT.Kernels.Planning;
 internal static class AdaptiveKernels
 {
     /// <summary>
+    /// Nodes whose packing inputs <see cref="PlanKernel"/> stages in shared memory for <see cref="BlockEnds"/> (3 ints
+    /// each): a run of single-token nodes (a Medusa token tree) makes every position loop over up to BlockTokens of its
+    /// successors, which from global memory cost ~1 µs per node on the H200's one busy multiprocessor.
+    /// </summary>
+    public const int SharedNodes = 2048;
+
+    /// <summary>The first ordered query that sees the first token of the node at pre-order <paramref name="i"/> (the node's lowest viewer).</summary>
+    public static int LowestViewer(int i, PlanViews v) => LayoutKernels.FirstViewer(i, 0, v);
+
+    /// <summary>
     /// One pre-order position, or the one past the last (its own successor): pair 0 of <see cref="PlanViews.AdaptiveNext"/>
     /// gets the position where the next block starts if one starts here; pair 0 of <see cref="PlanViews.AdaptiveReach"/>
     /// marks position 0, pair 1 is cleared. A block of short nodes is packed as the host packs it (a loop over the nodes it
-    /// takes, at most BlockTokens of them); an empty or long node is followed by the next position.
+    /// takes, at most BlockTokens of them; the block's cost carried from one node to the next); an empty or long node is
+    /// followed by the next position. <paramref name="keep"/>, <paramref name="lo"/> and <paramref name="hi"/> are by
+    /// pre-order the kept tokens, the lowest viewer (<see cref="LowestViewer"/>) and the subtree's query end, in shared
+    /// or global memory.
     /// </summary>
-    public static void BlockEnds(int i, PlanViews v)
+    public static void BlockEnds(int i, ArrayView<int> keep, ArrayView<int> lo, ArrayView<int> hi, PlanViews v)
     {
         int n = v.LiveNodes, stride = n + 1;
         v.AdaptiveReach[i] = i == 0 ? 1 : 0;
@@ -32,22 +46,23 @@ internal static class AdaptiveKernels
             v.AdaptiveNext[i] = n;
             return;
         }
-        int length = v.Keep[i];
+        int length = keep[i];
         int next = i + 1;
         if (length > 0 && length <= v.BlockTokens)
         {
-            int lo = LayoutKernels.FirstViewer(i, 0, v), hi = v.SubtreeEnd[i];
+            int blockLo = lo[i], blockHi = hi[i];
+            double cost = Cost(length, blockHi - blockLo, v);
             for (; next < n; next++)
             {
-                int more = v.Keep[next];
+                int more = keep[next];
                 if (more == 0) continue;
                 if (more > v.BlockTokens || length + more > v.BlockTokens) break;
-                int moreLo = LayoutKernels.FirstViewer(next, 0, v), moreHi = v.SubtreeEnd[next];
-                int mergedLo = Math.Min(lo, moreLo), mergedHi = Math.Max(hi, moreHi);
+                int moreLo = lo[next], moreHi = hi[next];
+                int mergedLo = Math.Min(blockLo, moreLo), mergedHi = Math.Max(blockHi, moreHi);
                 double together = Cost(length + more, mergedHi - mergedLo, v);
-                double apart = RoundedDouble.Add(Cost(length, hi - lo, v), Cost(more, moreHi - moreLo, v));
+                double apart = RoundedDouble.Add(cost, Cost(more, moreHi - moreLo, v));
                 if (!(together <= apart)) break;
-                (length, lo, hi) = (length + more, mergedLo, mergedHi);
+                (length, blockLo, blockHi, cost) = (length + more, mergedLo, mergedHi, together);
             }
         }
         v.AdaptiveNext[i] = next;

@@ -42,7 +42,10 @@ public sealed class DevicePlanner : IDisposable
     private readonly int groupSize;
     private readonly Action<AcceleratorStream, KernelConfig, PlanViews> plan, flatTokens;
     private readonly Action<AcceleratorStream, Index1D, PlanViews> fill;
-    private readonly long[] header = new long[PlanHeader.Length];
+    // The totals read back each step, and the queries' host side: page-locked, so neither copy stages through pageable memory
+    // and the query upload does not wait; the header read synchronizes the stream before the next plan reuses either.
+    private readonly PageLockedArray1D<long> header;
+    private readonly PinnedStaging<TreeQuery> queryHost;
     // The step's queries with their nodes' device rows, the array reused.
     private TreeQuery[] rowQueries = Array.Empty<TreeQuery>();
     private bool disposed;
@@ -70,6 +73,8 @@ public sealed class DevicePlanner : IDisposable
         fill = a.LoadAutoGroupedKernel<Index1D, PlanViews>(ItemKernels.Fill);
         mirror = new DeviceTree(a);
         scratch = new PlanScratch(a);
+        header = a.AllocatePageLocked1D<long>(PlanHeader.Length, uninitialized: false);
+        queryHost = new PinnedStaging<TreeQuery>(a);
     }
 
     /// <summary>The attention whose device plans this planner fills.</summary>
@@ -136,7 +141,7 @@ public sealed class DevicePlanner : IDisposable
         var v = Prepare(target, tree, queries, method, options, s);
         plan(s, new KernelConfig(1, groupSize), v);
         flatTokens(s, FlatTokensConfig(v.TokenSlots.Length), v);
-        scratch.Header.View.AsDense().CopyToCPU(s, header);
+        scratch.Header.View.SubView(0, PlanHeader.Length).CopyTo(s, header.ArrayView);
         s.Synchronize();
         Fill(target, v, queries.Count, s);
     }
@@ -167,7 +172,7 @@ public sealed class DevicePlanner : IDisposable
         target.PartialOffsets.EnsureLength(q + 1);
         if (rowQueries.Length < q) rowQueries = new TreeQuery[q];
         for (int i = 0; i < q; i++) rowQueries[i] = queries[i] with { Node = mirror.RowOf(queries[i].Node) };
-        scratch.Queries.Upload(s, rowQueries.AsSpan(0, q));
+        queryHost.Upload(s, rowQueries.AsSpan(0, q), scratch.Queries);
 
         var v = scratch.Views();
         v.Tree = mirror.Views;
@@ -220,5 +225,7 @@ public sealed class DevicePlanner : IDisposable
         disposed = true;
         mirror.Dispose();
         scratch.Dispose();
+        header.Dispose();
+        queryHost.Dispose();
     }
 }

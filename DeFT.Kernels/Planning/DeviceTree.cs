@@ -36,6 +36,9 @@ internal sealed class DeviceTree : IDisposable
     private readonly DeviceBuffer<int> live, parent, count, slotStart, firstChild, nextSibling, arena;
     private readonly DeviceBuffer<NodeRecord> recordStaging;
     private readonly DeviceBuffer<SlotWrite> slotStaging;
+    // Host side of the two uploads; the planner's header read synchronizes the stream before the next Sync reuses them.
+    private readonly PinnedStaging<NodeRecord> recordHost;
+    private readonly PinnedStaging<SlotWrite> slotHost;
     private readonly List<NodeRecord> records = new();
     private readonly List<SlotWrite> writes = new();
     // Rows of removed nodes, for new nodes to take; those freed by this sync.
@@ -69,6 +72,8 @@ internal sealed class DeviceTree : IDisposable
         arena = new(accelerator, "The device tree's slot arena");
         recordStaging = new(accelerator, "The device tree's node changes");
         slotStaging = new(accelerator, "The device tree's new slots");
+        recordHost = new(accelerator);
+        slotHost = new(accelerator);
     }
 
     /// <summary>The device arrays (valid after <see cref="Sync"/>).</summary>
@@ -90,7 +95,10 @@ internal sealed class DeviceTree : IDisposable
     /// <summary>The device row of live node <paramref name="node"/> (valid after <see cref="Sync"/>).</summary>
     public int RowOf(int node) => rowOf[node];
 
-    /// <summary>Makes the device mirror equal to <paramref name="tree"/> (a different tree than last time is uploaded whole).</summary>
+    /// <summary>
+    /// Makes the device mirror equal to <paramref name="tree"/> (a different tree than last time is uploaded whole). The
+    /// uploads are enqueued from page-locked memory without waiting; the stream must be synchronized before the next call.
+    /// </summary>
     public void Sync(DecodingTree tree, AcceleratorStream stream)
     {
         if (!ReferenceEquals(tree, source))
@@ -117,8 +125,8 @@ internal sealed class DeviceTree : IDisposable
         LastNodeUploads = records.Count;
         LastSlotUploads = writes.Count;
         if (records.Count == 0 && writes.Count == 0) return;
-        recordStaging.Upload(stream, CollectionsMarshal.AsSpan(records));
-        slotStaging.Upload(stream, CollectionsMarshal.AsSpan(writes));
+        recordHost.Upload(stream, CollectionsMarshal.AsSpan(records), recordStaging);
+        slotHost.Upload(stream, CollectionsMarshal.AsSpan(writes), slotStaging);
         scatter(stream, Math.Max(records.Count, writes.Count), recordStaging.View, slotStaging.View, Views);
     }
 
@@ -260,6 +268,6 @@ internal sealed class DeviceTree : IDisposable
 
     public void Dispose()
     {
-        foreach (var b in new IDisposable[] { live, parent, count, slotStart, firstChild, nextSibling, arena, recordStaging, slotStaging }) b.Dispose();
+        foreach (var b in new IDisposable[] { live, parent, count, slotStart, firstChild, nextSibling, arena, recordStaging, slotStaging, recordHost, slotHost }) b.Dispose();
     }
 }

@@ -21,12 +21,16 @@ internal static class PlanKernel
     /// Grid: one group of any size (a multiple of the warp size; on the CPU accelerator at most 64, the limit of
     /// ILGPU.Algorithms' group scan there); each thread owns the indices congruent to its own modulo the group size in
     /// every phase, and a contiguous chunk of every scanned array. Shared memory: only that of ILGPU.Algorithms' group
-    /// scan (one int per warp on CUDA, per thread on the CPU accelerator). Writes the plan's totals to
+    /// scan (one int per warp on CUDA, per thread on the CPU accelerator), and for Adaptive three arrays of
+    /// <see cref="AdaptiveKernels.SharedNodes"/> ints (24 KB) for its packing loops. Writes the plan's totals to
     /// <see cref="PlanViews.Header"/>, zeroed here first.
     /// </summary>
     public static void Plan(PlanViews v)
     {
         int tid = Group.IdxX, size = Group.DimX;
+        var sharedKeep = SharedMemory.Allocate<int>(AdaptiveKernels.SharedNodes);
+        var sharedLo = SharedMemory.Allocate<int>(AdaptiveKernels.SharedNodes);
+        var sharedHi = SharedMemory.Allocate<int>(AdaptiveKernels.SharedNodes);
         int n = v.LiveNodes, rows = v.NodeBound, q = v.QueryCount;
 
         // Pre-order and subtree sizes (Euler tour, list ranking).
@@ -65,7 +69,20 @@ internal static class PlanKernel
         {
             if (v.Method == (int)PlanMethod.Adaptive)
             {
-                for (int i = tid; i <= n; i += size) AdaptiveKernels.BlockEnds(i, v);
+                // The packing loops' inputs, in shared memory when the tree fits (else the viewers go to global memory).
+                bool staged = n <= AdaptiveKernels.SharedNodes;
+                var keep = staged ? sharedKeep : v.Keep;
+                var lo = staged ? sharedLo : v.NodeLo;
+                var hi = staged ? sharedHi : v.SubtreeEnd;
+                for (int i = tid; i < n; i += size)
+                {
+                    lo[i] = AdaptiveKernels.LowestViewer(i, v);
+                    if (!staged) continue;
+                    keep[i] = v.Keep[i];
+                    hi[i] = v.SubtreeEnd[i];
+                }
+                Group.Barrier();
+                for (int i = tid; i <= n; i += size) AdaptiveKernels.BlockEnds(i, keep, lo, hi, v);
                 Group.Barrier();
                 int jumps = AdaptiveKernels.Rounds(v);
                 for (int r = 0; r < jumps; r++)

@@ -14,7 +14,7 @@ internal sealed class PlanScratch : IDisposable
     private readonly List<IDisposable> all = new();
     private readonly DeviceBuffer<TreeQuery> queries;
     private readonly DeviceBuffer<int> tourNext, tourRank, nodePre, queryArrival, queryBucket;
-    private readonly DeviceBuffer<int> preNode, preSize, parentPre, ownCount, ownBegin, subtreeEnd, keep, flatBegin, nodeGroups, nodeGroupBase;
+    private readonly DeviceBuffer<int> preNode, preSize, parentPre, nodeLo, ownCount, ownBegin, subtreeEnd, keep, flatBegin, nodeGroups, nodeGroupBase;
     private readonly DeviceBuffer<int> groupFirstNode, groupPairs, groupPairBase, pairLo, pairHi, nodeFirstGroup, nodeLastGroup;
     private readonly DeviceBuffer<int> windowFirst, windowEnd, candidateCover, coverPrefix;
     private readonly DeviceBuffer<int> adaptiveNext, adaptiveReach;
@@ -40,6 +40,7 @@ internal sealed class PlanScratch : IDisposable
         preNode = New<int>("pre-order nodes");
         preSize = New<int>("subtree sizes");
         parentPre = New<int>("parent positions");
+        nodeLo = New<int>("lowest viewers");
         ownCount = New<int>("own query counts");
         ownBegin = New<int>("own query ranges");
         subtreeEnd = New<int>("subtree query ends");
@@ -92,7 +93,7 @@ internal sealed class PlanScratch : IDisposable
     {
         nodePre.EnsureLength(nodeBound);
         EnsureLength(4L * nodeBound, tourNext, tourRank);
-        EnsureLength(liveNodes, preNode, preSize, parentPre, subtreeEnd, nodeFirstGroup, nodeLastGroup);
+        EnsureLength(liveNodes, preNode, preSize, parentPre, nodeLo, subtreeEnd, nodeFirstGroup, nodeLastGroup);
         EnsureLength(liveNodes + 1L, ownCount, ownBegin, keep, flatBegin, nodeGroups, nodeGroupBase);
         EnsureLength(2L * (liveNodes + 1), adaptiveNext, adaptiveReach);
         EnsureLength(queryCount, queryArrival, queryBucket);
@@ -117,7 +118,7 @@ internal sealed class PlanScratch : IDisposable
     {
         Queries = queries.View,
         TourNext = tourNext.View, TourRank = tourRank.View,
-        NodePre = nodePre.View, PreNode = preNode.View, PreSize = preSize.View, ParentPre = parentPre.View,
+        NodePre = nodePre.View, PreNode = preNode.View, PreSize = preSize.View, ParentPre = parentPre.View, NodeLo = nodeLo.View,
         QueryArrival = queryArrival.View, QueryBucket = queryBucket.View, QueryKey = queryKey.View, OwnCount = ownCount.View, OwnBegin = ownBegin.View, SubtreeEnd = subtreeEnd.View, Keep = keep.View, FlatBegin = flatBegin.View,
         NodeGroups = nodeGroups.View, NodeGroupBase = nodeGroupBase.View,
         GroupFirstNode = groupFirstNode.View, GroupPairs = groupPairs.View, GroupPairBase = groupPairBase.View, PairLo = pairLo.View, PairHi = pairHi.View,

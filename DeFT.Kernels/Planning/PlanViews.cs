@@ -50,6 +50,8 @@ internal struct PlanViews
     public ArrayView<int> SubtreeEnd;
     /// <summary>By pre-order: the parent's pre-order position (-1: a root).</summary>
     public ArrayView<int> ParentPre;
+    /// <summary>By pre-order (Adaptive, trees too large for shared memory): the first ordered query that sees the node's first token.</summary>
+    public ArrayView<int> NodeLo;
     /// <summary>By pre-order: tokens of the node some query sees (its first ones).</summary>
     public ArrayView<int> Keep;
     /// <summary>By pre-order: the node's first flat token (exclusive scan of <see cref="Keep"/>; at <c>LiveNodes</c>: the flat token count).</summary>

@@ -145,6 +145,20 @@ public sealed class DevicePlannerEqualityTests(CpuAcceleratorFixture fixture)
         }
     }
 
+    /// <summary>
+    /// Adaptive stages its packing inputs in shared memory up to <see cref="AdaptiveKernels.SharedNodes"/> nodes and
+    /// reads them from global memory beyond: a root with more small leaves than that, under a model that packs and one
+    /// that does not.
+    /// </summary>
+    [Fact]
+    public void Adaptive_packs_the_same_beyond_the_shared_staging()
+    {
+        var w = DeFT.Workloads.TreeSpec.Build("1,2100_4,2");
+        w.Tree.NodeCount.Should().BeGreaterThan(AdaptiveKernels.SharedNodes);
+        foreach (var (name, model) in CostModels.Where(m => m.Name is "packs whatever fits" or "default"))
+            AssertSame(w.Tree, w.Queries, PlanMethod.Adaptive, new PlannerOptions { CostModel = model }, $"1,2100_4,2 Adaptive, {name}");
+    }
+
     [Fact]
     public void Tensor_core_tasks_and_the_streaming_shape_match_the_upload()
     {
