@@ -41,7 +41,9 @@ public sealed record PlanCostModel(double KvBytesPerToken, double PartialBytesPe
     {
         var a = default(TArithmetic);
         int tile = Math.Max(1, queriesPerTile);
-        long computedQueries = ((long)queries + tile - 1) / tile * tile;
+        // Unsigned 32-bit division (exact for queries in [0, int.MaxValue]): a 64-bit one is a long instruction sequence
+        // in the device planner's packing loop, which evaluates this for every node it considers.
+        long computedQueries = (long)(((uint)queries + (uint)(tile - 1)) / (uint)tile) * tile;
         return a.Add(
             a.Add(a.Multiply(tokens, kvBytesPerToken), a.Multiply(queries, partialBytesPerQuery)),
             a.Multiply(a.Multiply(tokens, computedQueries), bytesPerPair));

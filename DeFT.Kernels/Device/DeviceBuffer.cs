@@ -28,6 +28,7 @@ internal sealed class DeviceBuffer<T> : IDeviceBuffer where T : unmanaged
     /// </summary>
     public void EnsureLength(long length)
     {
+        if (buffer is not null && View.Length == length) return; // a decode step sizes dozens of buffers, most unchanged
         if (buffer is null || buffer.Length < length)
         {
             Release();

@@ -52,5 +52,9 @@ public class PlannerOverflowTests
         var m = options.CostModel;
         m.Cost(tokens: 3, queries: 2).Should().BeApproximately(
             3 * m.KvBytesPerToken + 2 * m.PartialBytesPerQuery + 3.0 * queriesPerTile * m.BytesPerPair, 1e-6 * m.Cost(3, 2));
+        // The most queries round up to whole tiles without overflowing (the division is unsigned 32-bit).
+        double tiles = Math.Ceiling((double)int.MaxValue / queriesPerTile);
+        m.Cost(tokens: 1, queries: int.MaxValue).Should().BeApproximately(
+            m.KvBytesPerToken + (double)int.MaxValue * m.PartialBytesPerQuery + tiles * queriesPerTile * m.BytesPerPair, 1e-6 * m.Cost(1, int.MaxValue));
     }
 }
