@@ -109,6 +109,15 @@ public sealed class TreeAttention
         kernel == AttentionKernel.TensorCore && streaming ? TensorCoreLayout.RowsPerTask<StreamingTensorCoreShape<HeadDim128>>() : RowsPerTask(kernel);
 
     /// <summary>
+    /// Rows at or under which a work item of a plan that shares KV is one narrow task, run by the tensor-core kernel's
+    /// one-warp streaming shape in a second launch (0: none, for the CUDA-core kernel). A leaf seen by one query fills
+    /// 4 of the four-warp shape's 64 rows at GQA 4 and left three warps with nothing but copies; the narrow shape
+    /// streams the same tokens with six groups per SM (the 6-level PAT tree's leaves are 94 % of its KV).
+    /// </summary>
+    internal static int NarrowRows(AttentionKernel kernel, bool streaming) =>
+        kernel == AttentionKernel.TensorCore && !streaming ? RowsPerTask(kernel, streaming: true) : 0;
+
+    /// <summary>
     /// Groups of the tensor-core kernel resident per SM where the driver is not asked (off CUDA): 3, its occupancy at D 128
     /// (the four-warp shape's launch bounds: 158 registers × 128 threads, measured with the bench's <c>ptx --device</c> on an H200).
     /// </summary>
@@ -234,12 +243,22 @@ public sealed class TreeAttention
     {
         var p = Prepare(plan, elements, q, kv, output, lse, stream);
         var s = stream ?? Accelerator.DefaultStream;
-        if (plan.Kernel == AttentionKernel.TensorCore && plan.PackRows)
-            streamingKernel!(s, new KernelConfig(plan.TaskCount * Heads.KvHeads, streamingConfig.GroupDim.X, streamingConfig.SharedMemoryConfig), p);
-        else if (plan.Kernel == AttentionKernel.TensorCore)
-            tensorCoreKernel!(s, new KernelConfig(plan.TaskCount * Heads.KvHeads, tensorCoreConfig.GroupDim.X, tensorCoreConfig.SharedMemoryConfig), p);
-        else
-            cudaCoreKernel!(s, new KernelConfig(plan.TaskCount * Heads.KvHeads, PartialAttentionKernel.GroupSize), p);
+        // The wide tasks by the plan's shape, then the narrow ones (if any) by the one-warp streaming shape.
+        int wide = plan.WideTaskCount, narrow = plan.TaskCount - wide;
+        var wideParams = p;
+        wideParams.Tasks = p.Tasks.SubView(0, wide);
+        if (plan.Kernel == AttentionKernel.CudaCore)
+            cudaCoreKernel!(s, new KernelConfig(wide * Heads.KvHeads, PartialAttentionKernel.GroupSize), wideParams);
+        else if (plan.PackRows)
+            streamingKernel!(s, new KernelConfig(wide * Heads.KvHeads, streamingConfig.GroupDim.X, streamingConfig.SharedMemoryConfig), wideParams);
+        else if (wide > 0)
+            tensorCoreKernel!(s, new KernelConfig(wide * Heads.KvHeads, tensorCoreConfig.GroupDim.X, tensorCoreConfig.SharedMemoryConfig), wideParams);
+        if (narrow > 0)
+        {
+            var narrowParams = p;
+            narrowParams.Tasks = p.Tasks.SubView(wide, narrow);
+            streamingKernel!(s, new KernelConfig(narrow * Heads.KvHeads, streamingConfig.GroupDim.X, streamingConfig.SharedMemoryConfig), narrowParams);
+        }
         int pairs = plan.QueryCount * Heads.QueryHeads;
         mergeKernel(s, new KernelConfig((pairs + MergeKernel.PairsPerGroup - 1) / MergeKernel.PairsPerGroup, MergeKernel.GroupSize), p);
     }

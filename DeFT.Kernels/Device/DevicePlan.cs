@@ -26,7 +26,7 @@ public sealed class DevicePlan : IDisposable
     internal readonly DeviceBuffer<float> PartialOutput;
     internal readonly DeviceBuffer<float> PartialLse;
     private readonly IDeviceBuffer[] buffers;
-    private readonly List<AttentionTask> taskScratch = new();
+    private readonly List<AttentionTask> taskScratch = new(), narrowScratch = new();
 
     internal DevicePlan(TreeAttention owner)
     {
@@ -58,8 +58,15 @@ public sealed class DevicePlan : IDisposable
     /// <summary>Largest KV-cache slot the plan held reads.</summary>
     internal int MaxSlot { get; private set; }
 
-    /// <summary>Number of thread-group tasks per KV head in the partial-attention launch.</summary>
+    /// <summary>Number of thread-group tasks per KV head in the partial-attention launches.</summary>
     public int TaskCount { get; private set; }
+
+    /// <summary>
+    /// The first tasks, cut at the plan's rows per task and run by its kernel shape; the rest (tensor cores on a plan that
+    /// shares KV) are narrow tasks, one per item of at most <see cref="TreeAttention.NarrowRows"/> rows, run by the
+    /// one-warp streaming shape in a second launch.
+    /// </summary>
+    internal int WideTaskCount { get; private set; }
 
     /// <summary>
     /// True for a streaming plan (<see cref="TreeAttention.IsStreaming"/>: each KV token serves about one query): the
@@ -105,7 +112,7 @@ public sealed class DevicePlan : IDisposable
         bool reallocated = false;
         foreach (var b in buffers) reallocated |= b.Trim();
         if (reallocated) Upload(plan, Kernel, PackRows, accelerator.DefaultStream);
-        else Hold(plan, plan.QueryCount, plan.MaxSlot, TaskCount, Kernel, PackRows);
+        else Hold(plan, plan.QueryCount, plan.MaxSlot, TaskCount, WideTaskCount, Kernel, PackRows);
     }
 
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(IsDisposed, this);
@@ -116,13 +123,18 @@ public sealed class DevicePlan : IDisposable
         Clear();
         var heads = Owner.Heads;
         int rowsPerTask = TreeAttention.RowsPerTask(kernel, packRows);
+        int narrowRows = TreeAttention.NarrowRows(kernel, packRows);
         taskScratch.Clear();
+        narrowScratch.Clear();
         var items = plan.Items;
         for (int i = 0; i < items.Length; i++)
         {
             int rows = items[i].QueryCount * heads.GroupSize;
-            for (int r = 0; r < rows; r += rowsPerTask) taskScratch.Add(new AttentionTask(i, r));
+            if (rows <= narrowRows) narrowScratch.Add(new AttentionTask(i, 0));
+            else for (int r = 0; r < rows; r += rowsPerTask) taskScratch.Add(new AttentionTask(i, r));
         }
+        int wideTasks = taskScratch.Count;
+        taskScratch.AddRange(narrowScratch);
         TokenSlots.Upload(stream, plan.TokenSlots);
         TokenVisibility.Upload(stream, plan.TokenVisibility);
         Items.Upload(stream, plan.Items);
@@ -132,7 +144,7 @@ public sealed class DevicePlan : IDisposable
         PartialSlots.Upload(stream, plan.PartialSlots);
         PartialOutput.EnsureLength((long)plan.PartialCount * heads.QueryHeads * heads.HeadDim);
         PartialLse.EnsureLength((long)plan.PartialCount * heads.QueryHeads);
-        Hold(plan, plan.QueryCount, plan.MaxSlot, taskScratch.Count, kernel, packRows);
+        Hold(plan, plan.QueryCount, plan.MaxSlot, taskScratch.Count, wideTasks, kernel, packRows);
     }
 
     /// <summary>Marks the device plan empty while its buffers are being (re)filled.</summary>
@@ -143,12 +155,13 @@ public sealed class DevicePlan : IDisposable
     }
 
     /// <summary>Marks the buffers as holding a plan (<paramref name="plan"/> null when it was built on the device).</summary>
-    internal void Hold(AttentionPlan? plan, int queryCount, int maxSlot, int taskCount, AttentionKernel kernel, bool packRows)
+    internal void Hold(AttentionPlan? plan, int queryCount, int maxSlot, int taskCount, int wideTaskCount, AttentionKernel kernel, bool packRows)
     {
         Plan = plan;
         QueryCount = queryCount;
         MaxSlot = maxSlot;
         TaskCount = taskCount;
+        WideTaskCount = wideTaskCount;
         Kernel = kernel;
         PackRows = packRows;
         HasPlan = true;

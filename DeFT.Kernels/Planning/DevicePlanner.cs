@@ -193,6 +193,7 @@ public sealed class DevicePlanner : IDisposable
         v.GroupSize = Attention.Heads.GroupSize;
         v.RowsPerTask = TreeAttention.RowsPerTask(Attention.UploadKernel, false);
         v.PackedRowsPerTask = TreeAttention.RowsPerTask(Attention.UploadKernel, true);
+        v.NarrowRows = TreeAttention.NarrowRows(Attention.UploadKernel, streaming: false);
         return v;
     }
 
@@ -201,7 +202,8 @@ public sealed class DevicePlanner : IDisposable
     {
         var heads = Attention.Heads;
         bool packRows = TreeAttention.IsStreamingTotals(header[PlanHeader.ItemTokens], header[PlanHeader.ItemPairs]);
-        int taskCount = (int)header[packRows ? PlanHeader.PackedTasks : PlanHeader.Tasks];
+        int wideTasks = (int)header[packRows ? PlanHeader.PackedTasks : PlanHeader.Tasks];
+        int taskCount = wideTasks + (packRows ? 0 : (int)header[PlanHeader.NarrowTasks]);
         long partials = header[PlanHeader.Partials];
         target.TokenSlots.EnsureLength(header[PlanHeader.FlatTokens]);
         target.TokenVisibility.EnsureLength(header[PlanHeader.FlatTokens]);
@@ -215,7 +217,7 @@ public sealed class DevicePlanner : IDisposable
         v.PartialSlots = target.PartialSlots.View;
         v.PackRows = packRows ? 1 : 0;
         fill(s, (int)Math.Max(header[PlanHeader.Candidates], queryCount), v);
-        target.Hold(null, queryCount, (int)header[PlanHeader.MaxSlot], taskCount, Attention.UploadKernel, packRows);
+        target.Hold(null, queryCount, (int)header[PlanHeader.MaxSlot], taskCount, wideTasks, Attention.UploadKernel, packRows);
     }
 
     /// <summary>Frees the device tree and the workspace. Disposing twice is harmless.</summary>

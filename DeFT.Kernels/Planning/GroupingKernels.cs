@@ -59,7 +59,8 @@ internal static class GroupingKernels
     /// <summary>
     /// One candidate, or the one past the last. A candidate's queries are its whole window when a node of its group covers
     /// the window (<see cref="PlanViews.CoverPrefix"/>), else what <see cref="ViewerKernels.CutWindows"/> found in it
-    /// (none: the candidate is dropped). It counts its tasks at both row widths, and a kept candidate adds its tokens
+    /// (none: the candidate is dropped). It counts its tasks at both row widths (a candidate of at most
+    /// <see cref="PlanViews.NarrowRows"/> rows is one narrow task on a plan that shares KV), and a kept candidate adds its tokens
     /// and token·query pairs to the header (integer atomics: deterministic). The one past the last writes zeros, so
     /// the scans' totals are the plan's.
     /// </summary>
@@ -79,7 +80,10 @@ internal static class GroupingKernels
         v.CandidateEnd[c] = end;
         v.Kept[c] = kept ? 1 : 0;
         v.CandidateQueries[c] = queries;
-        v.CandidateTasks[c] = (queries * v.GroupSize + v.RowsPerTask - 1) / v.RowsPerTask;
+        int rows = queries * v.GroupSize;
+        bool narrow = kept && rows <= v.NarrowRows;
+        v.CandidateTasks[c] = narrow ? 0 : (rows + v.RowsPerTask - 1) / v.RowsPerTask;
+        v.CandidateNarrowTasks[c] = narrow ? 1 : 0;
         v.CandidatePackedTasks[c] = (queries * v.GroupSize + v.PackedRowsPerTask - 1) / v.PackedRowsPerTask;
         if (!kept) return;
         long tokens = tokenEnd - tokenBegin;
@@ -96,6 +100,7 @@ internal static class GroupingKernels
         v.Header[PlanHeader.Items] = v.ItemIndex[candidates];
         v.Header[PlanHeader.Partials] = v.PartialBase[candidates];
         v.Header[PlanHeader.Tasks] = v.TaskBase[candidates];
+        v.Header[PlanHeader.NarrowTasks] = v.NarrowTaskBase[candidates];
         v.Header[PlanHeader.PackedTasks] = v.PackedTaskBase[candidates];
         v.Header[PlanHeader.PartialListLength] = v.PartialOffsets[v.QueryCount];
     }

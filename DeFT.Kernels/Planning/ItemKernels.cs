@@ -34,11 +34,17 @@ internal static class ItemKernels
 
     /// <summary>
     /// One candidate: a kept one writes its item's tasks (a loop over its rows in steps of the chosen rows per task),
-    /// item-major and row-ascending, as <see cref="DeFT.Kernels.Device.DevicePlan"/>'s upload does.
+    /// item-major and row-ascending, as <see cref="DeFT.Kernels.Device.DevicePlan"/>'s upload does: on a plan that shares
+    /// KV a narrow item's one task goes after every wide task.
     /// </summary>
     private static void Tasks(int c, PlanViews v)
     {
         if (v.Kept[c] == 0) return;
+        if (v.PackRows == 0 && v.CandidateNarrowTasks[c] != 0)
+        {
+            v.Tasks[(int)v.Header[PlanHeader.Tasks] + v.NarrowTaskBase[c]] = new AttentionTask(v.ItemIndex[c], 0);
+            return;
+        }
         int rowsPerTask = v.PackRows != 0 ? v.PackedRowsPerTask : v.RowsPerTask;
         int at = v.PackRows != 0 ? v.PackedTaskBase[c] : v.TaskBase[c];
         int rows = v.CandidateQueries[c] * v.GroupSize;

@@ -20,5 +20,7 @@ internal static class PlanHeader
     public const int ItemPairs = 9;
     /// <summary>Candidate items, kept or not (the grid of the fill launch).</summary>
     public const int Candidates = 10;
-    public const int Length = 11;
+    /// <summary>Narrow tasks (one per item of at most <see cref="PlanViews.NarrowRows"/> rows), after the wide ones.</summary>
+    public const int NarrowTasks = 11;
+    public const int Length = 12;
 }

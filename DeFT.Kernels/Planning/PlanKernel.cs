@@ -124,6 +124,7 @@ internal static class PlanKernel
         ExclusiveScan(v.Kept, v.ItemIndex, candidates + 1);
         ExclusiveScan(v.CandidateQueries, v.PartialBase, candidates + 1);
         ExclusiveScan(v.CandidateTasks, v.TaskBase, candidates + 1);
+        ExclusiveScan(v.CandidateNarrowTasks, v.NarrowTaskBase, candidates + 1);
         ExclusiveScan(v.CandidatePackedTasks, v.PackedTaskBase, candidates + 1);
         for (int p = tid; p <= q; p += size) PartialListKernels.Counts(p, v);
         Group.Barrier();

@@ -21,7 +21,7 @@ internal sealed class PlanScratch : IDisposable
     private readonly DeviceBuffer<long> queryKey, header;
     private readonly DeviceBuffer<int> groupBegin, groupLo, groupHi, groupChunks, chunkBase;
     private readonly DeviceBuffer<int> candidateGroup, candidateFirst, candidateEnd, kept, itemIndex, candidateQueries, partialBase;
-    private readonly DeviceBuffer<int> candidateTasks, taskBase, candidatePackedTasks, packedTaskBase, partialCounts;
+    private readonly DeviceBuffer<int> candidateTasks, taskBase, candidateNarrowTasks, narrowTaskBase, candidatePackedTasks, packedTaskBase, partialCounts;
 
     public PlanScratch(Accelerator accelerator)
     {
@@ -77,6 +77,8 @@ internal sealed class PlanScratch : IDisposable
         partialBase = New<int>("partial bases");
         candidateTasks = New<int>("candidate task counts");
         taskBase = New<int>("task bases");
+        candidateNarrowTasks = New<int>("candidate narrow tasks");
+        narrowTaskBase = New<int>("narrow task bases");
         candidatePackedTasks = New<int>("candidate packed task counts");
         packedTaskBase = New<int>("packed task bases");
         partialCounts = New<int>("partial counts");
@@ -104,7 +106,7 @@ internal sealed class PlanScratch : IDisposable
         // A group's nodes run from the one holding its first token to the one holding its last: neighbours share at most one.
         EnsureLength((long)groupBound + liveNodes, pairLo, pairHi);
         EnsureLength(candidateBound + 1L, windowFirst, windowEnd, candidateCover, coverPrefix, candidateGroup, candidateFirst, candidateEnd, kept, itemIndex, candidateQueries, partialBase,
-            candidateTasks, taskBase, candidatePackedTasks, packedTaskBase);
+            candidateTasks, taskBase, candidateNarrowTasks, narrowTaskBase, candidatePackedTasks, packedTaskBase);
     }
 
     // A span of buffers, so a decode step's Reserve allocates nothing once the buffers are large enough.
@@ -129,6 +131,7 @@ internal sealed class PlanScratch : IDisposable
         CandidateGroup = candidateGroup.View, CandidateFirst = candidateFirst.View, CandidateEnd = candidateEnd.View,
         Kept = kept.View, ItemIndex = itemIndex.View, CandidateQueries = candidateQueries.View, PartialBase = partialBase.View,
         CandidateTasks = candidateTasks.View, TaskBase = taskBase.View,
+        CandidateNarrowTasks = candidateNarrowTasks.View, NarrowTaskBase = narrowTaskBase.View,
         CandidatePackedTasks = candidatePackedTasks.View, PackedTaskBase = packedTaskBase.View,
         PartialCounts = partialCounts.View, Header = header.View,
     };

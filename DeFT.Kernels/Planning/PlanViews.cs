@@ -119,10 +119,14 @@ internal struct PlanViews
     public ArrayView<int> CandidateQueries;
     /// <summary>Per candidate: its first partial slot (exclusive scan of <see cref="CandidateQueries"/>).</summary>
     public ArrayView<int> PartialBase;
-    /// <summary>Per candidate: its thread-group tasks at <see cref="RowsPerTask"/> rows.</summary>
+    /// <summary>Per candidate: its wide thread-group tasks at <see cref="RowsPerTask"/> rows (0 for a narrow one).</summary>
     public ArrayView<int> CandidateTasks;
     /// <summary>Per candidate: its first task (exclusive scan of <see cref="CandidateTasks"/>).</summary>
     public ArrayView<int> TaskBase;
+    /// <summary>Per candidate: 1 for a kept candidate of at most <see cref="NarrowRows"/> rows (one narrow task instead of <see cref="CandidateTasks"/>).</summary>
+    public ArrayView<int> CandidateNarrowTasks;
+    /// <summary>Per candidate: its narrow task's index among the narrow tasks (exclusive scan of <see cref="CandidateNarrowTasks"/>).</summary>
+    public ArrayView<int> NarrowTaskBase;
     /// <summary>Per candidate: its tasks at <see cref="PackedRowsPerTask"/> rows (a streaming plan).</summary>
     public ArrayView<int> CandidatePackedTasks;
     /// <summary>Per candidate: its first task at <see cref="PackedRowsPerTask"/> rows.</summary>
@@ -167,6 +171,8 @@ internal struct PlanViews
     public int RowsPerTask;
     /// <summary>Rows per task of the kernel on a streaming plan.</summary>
     public int PackedRowsPerTask;
+    /// <summary>Items of at most this many rows are narrow tasks on a plan that shares KV (<see cref="TreeAttention.NarrowRows"/>; 0: none).</summary>
+    public int NarrowRows;
     /// <summary>1 when the tasks are cut at <see cref="PackedRowsPerTask"/> (set after the header is read).</summary>
     public int PackRows;
 }

@@ -19,23 +19,33 @@ public sealed class KernelChoiceTests(CpuAcceleratorFixture fixture)
         TreeAttention.IsStreaming(TreePlanner.Plan(forest.Tree, forest.Queries, PlanMethod.Node)).Should().BeTrue();
     }
 
+    /// <summary>
+    /// Auto runs tensor cores: a streaming plan (Sequence) in the one-warp shape, 16 rows per task; a plan that shares
+    /// KV in the four-warp shape, 64 rows per task, except its items of at most 16 rows (the leaves here, one query at
+    /// GQA 4), which are narrow tasks after the wide ones, run by the one-warp shape in a second launch (Node: one wide
+    /// and six narrow). Every plan matches the reference.
+    /// </summary>
     [Fact]
-    public void Auto_runs_tensor_cores_in_the_shape_each_plan_needs_and_matches_the_reference()
+    public void Auto_runs_tensor_cores_in_the_shape_each_item_needs_and_matches_the_reference()
     {
         var heads = new HeadConfig(4, 1, 64);
         var attention = fixture.For(heads, AttentionKernel.Auto);
-        var w = TreeSpec.Build("1,3_24,8");
+        var w = TreeSpec.Build("1,6_24,8");
         var data = AttentionData.Random(heads, w.Queries.Length, w.SlotCount, seed: 5);
         var reference = ReferenceAttention.Compute(w.Tree, w.Queries, data);
-        foreach (var (method, streaming, rowsPerTask) in new[] { (PlanMethod.Flatten, false, 64), (PlanMethod.Sequence, true, 16) })
+        foreach (var (method, streaming, wide, narrow) in new[] { (PlanMethod.Node, false, 1, 6), (PlanMethod.Flatten, false, 1, 0), (PlanMethod.Sequence, true, 6, 0) })
         {
             var plan = TreePlanner.Plan(w.Tree, w.Queries, method);
             using var devicePlan = attention.CreatePlan();
             attention.Upload(devicePlan, plan);
             devicePlan.Kernel.Should().Be(AttentionKernel.TensorCore);
-            devicePlan.PackRows.Should().Be(streaming);
-            int rows = plan.Items.ToArray().Sum(i => (i.QueryCount * heads.GroupSize + rowsPerTask - 1) / rowsPerTask);
-            devicePlan.TaskCount.Should().Be(rows, $"{method} tasks of {rowsPerTask} rows");
+            devicePlan.PackRows.Should().Be(streaming, $"{method}");
+            devicePlan.WideTaskCount.Should().Be(wide, $"{method}: wide tasks");
+            devicePlan.TaskCount.Should().Be(wide + narrow, $"{method}: narrow tasks after the wide ones");
+            var tasks = DeFT.Tests.Planning.DevicePlanComparison.Download(devicePlan.Tasks);
+            var items = plan.Items.ToArray();
+            tasks.Skip(wide).Count(t => t.RowBegin == 0 && items[t.Item].QueryCount * heads.GroupSize <= 16)
+                .Should().Be(narrow, $"{method}: every narrow task is a whole item of at most 16 rows");
             var (output, _) = KernelRunner.Run(attention, plan, data);
             var (maxAbs, rel) = ErrorMetrics.Compare(output, reference.Output);
             maxAbs.Should().BeLessThan(2e-3, $"{method}");

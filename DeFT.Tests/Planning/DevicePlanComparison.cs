@@ -23,6 +23,7 @@ internal static class DevicePlanComparison
         planned.Kernel.Should().Be(uploaded.Kernel, because);
         planned.PackRows.Should().Be(uploaded.PackRows, because);
         planned.TaskCount.Should().Be(uploaded.TaskCount, because);
+        planned.WideTaskCount.Should().Be(uploaded.WideTaskCount, because);
         Download(planned.Tasks).Should().Equal(Download(uploaded.Tasks), "tasks: " + because);
         planned.PartialOutput.View.Length.Should().Be(uploaded.PartialOutput.View.Length, because);
         planned.PartialLse.View.Length.Should().Be(uploaded.PartialLse.View.Length, because);
