@@ -110,9 +110,10 @@ public sealed class TreeAttention
 
     /// <summary>
     /// Rows at or under which a work item of a plan that shares KV is one narrow task, run by the tensor-core kernel's
-    /// one-warp streaming shape in a second launch (0: none, for the CUDA-core kernel). A leaf seen by one query fills
-    /// 4 of the four-warp shape's 64 rows at GQA 4 and left three warps with nothing but copies; the narrow shape
-    /// streams the same tokens with six groups per SM (the 6-level PAT tree's leaves are 94 % of its KV).
+    /// one-warp streaming shape in a second launch, when such items hold most of the plan's tokens
+    /// (<see cref="NarrowTasks.Split"/>; 0: none, for the CUDA-core kernel). A leaf seen by one query fills 4 of the
+    /// four-warp shape's 64 rows at GQA 4 and leaves three warps with nothing but copies; the narrow shape streams the
+    /// same tokens with six groups per SM.
     /// </summary>
     internal static int NarrowRows(AttentionKernel kernel, bool streaming) =>
         kernel == AttentionKernel.TensorCore && !streaming ? RowsPerTask(kernel, streaming: true) : 0;

@@ -127,6 +127,13 @@ public sealed class DevicePlan : IDisposable
         taskScratch.Clear();
         narrowScratch.Clear();
         var items = plan.Items;
+        long itemTokens = 0, narrowTokens = 0;
+        foreach (var item in items)
+        {
+            itemTokens += item.TokenCount;
+            if (item.QueryCount * heads.GroupSize <= narrowRows) narrowTokens += item.TokenCount;
+        }
+        if (!NarrowTasks.Split(narrowTokens, itemTokens)) narrowRows = 0;
         for (int i = 0; i < items.Length; i++)
         {
             int rows = items[i].QueryCount * heads.GroupSize;

@@ -1,4 +1,5 @@
 using DeFT.Core.Planning;
+using DeFT.Kernels.Attention;
 using ILGPU;
 
 namespace DeFT.Kernels.Planning;
@@ -59,9 +60,9 @@ internal static class GroupingKernels
     /// <summary>
     /// One candidate, or the one past the last. A candidate's queries are its whole window when a node of its group covers
     /// the window (<see cref="PlanViews.CoverPrefix"/>), else what <see cref="ViewerKernels.CutWindows"/> found in it
-    /// (none: the candidate is dropped). It counts its tasks at both row widths (a candidate of at most
-    /// <see cref="PlanViews.NarrowRows"/> rows is one narrow task on a plan that shares KV), and a kept candidate adds its tokens
-    /// and token·query pairs to the header (integer atomics: deterministic). The one past the last writes zeros, so
+    /// (none: the candidate is dropped). A kept candidate adds its tokens and token·query pairs to the header, and its
+    /// tokens to the narrow tokens when it has at most <see cref="PlanViews.NarrowRows"/> rows (integer atomics:
+    /// deterministic). The one past the last writes zeros, so
     /// the scans' totals are the plan's.
     /// </summary>
     public static void Candidates(int c, int groups, PlanViews v)
@@ -80,15 +81,27 @@ internal static class GroupingKernels
         v.CandidateEnd[c] = end;
         v.Kept[c] = kept ? 1 : 0;
         v.CandidateQueries[c] = queries;
-        int rows = queries * v.GroupSize;
-        bool narrow = kept && rows <= v.NarrowRows;
-        v.CandidateTasks[c] = narrow ? 0 : (rows + v.RowsPerTask - 1) / v.RowsPerTask;
-        v.CandidateNarrowTasks[c] = narrow ? 1 : 0;
-        v.CandidatePackedTasks[c] = (queries * v.GroupSize + v.PackedRowsPerTask - 1) / v.PackedRowsPerTask;
         if (!kept) return;
         long tokens = tokenEnd - tokenBegin;
         Atomic.Add(ref v.Header[PlanHeader.ItemTokens], tokens);
         Atomic.Add(ref v.Header[PlanHeader.ItemPairs], tokens * queries);
+        if (queries * v.GroupSize <= v.NarrowRows) Atomic.Add(ref v.Header[PlanHeader.NarrowTokens], tokens);
+    }
+
+    /// <summary>
+    /// One candidate, or the one past the last (zeros), once every candidate is counted: its tasks at both row widths;
+    /// when the plan splits off narrow tasks (<see cref="NarrowTasks.Split"/>, also written to the header by candidate
+    /// 0), a candidate of at most <see cref="PlanViews.NarrowRows"/> rows is one narrow task instead.
+    /// </summary>
+    public static void TaskCounts(int c, PlanViews v)
+    {
+        bool split = NarrowTasks.Split(v.Header[PlanHeader.NarrowTokens], v.Header[PlanHeader.ItemTokens]);
+        if (c == 0) v.Header[PlanHeader.SplitNarrow] = split ? 1 : 0;
+        int rows = v.CandidateQueries[c] * v.GroupSize;
+        bool narrow = split && rows > 0 && rows <= v.NarrowRows;
+        v.CandidateTasks[c] = narrow ? 0 : (rows + v.RowsPerTask - 1) / v.RowsPerTask;
+        v.CandidateNarrowTasks[c] = narrow ? 1 : 0;
+        v.CandidatePackedTasks[c] = (rows + v.PackedRowsPerTask - 1) / v.PackedRowsPerTask;
     }
 
     /// <summary>One thread: copies the scans' totals into the header the host reads.</summary>

@@ -22,5 +22,9 @@ internal static class PlanHeader
     public const int Candidates = 10;
     /// <summary>Narrow tasks (one per item of at most <see cref="PlanViews.NarrowRows"/> rows), after the wide ones.</summary>
     public const int NarrowTasks = 11;
-    public const int Length = 12;
+    /// <summary>Σ tokens over the work items of at most <see cref="PlanViews.NarrowRows"/> rows.</summary>
+    public const int NarrowTokens = 12;
+    /// <summary>1 when the plan splits its narrow items off (<see cref="Attention.NarrowTasks.Split"/>).</summary>
+    public const int SplitNarrow = 13;
+    public const int Length = 14;
 }

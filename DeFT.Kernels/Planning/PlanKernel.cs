@@ -119,6 +119,8 @@ internal static class PlanKernel
         ExclusiveScan(v.CandidateCover, v.CoverPrefix, candidates + 1);
         for (int c = tid; c <= candidates; c += size) GroupingKernels.Candidates(c, groups, v);
         Group.Barrier();
+        for (int c = tid; c <= candidates; c += size) GroupingKernels.TaskCounts(c, v);
+        Group.Barrier();
 
         // The items' numbering and the partial-slot CSR.
         ExclusiveScan(v.Kept, v.ItemIndex, candidates + 1);

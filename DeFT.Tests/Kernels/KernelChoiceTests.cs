@@ -21,35 +21,42 @@ public sealed class KernelChoiceTests(CpuAcceleratorFixture fixture)
 
     /// <summary>
     /// Auto runs tensor cores: a streaming plan (Sequence) in the one-warp shape, 16 rows per task; a plan that shares
-    /// KV in the four-warp shape, 64 rows per task, except its items of at most 16 rows (the leaves here, one query at
-    /// GQA 4), which are narrow tasks after the wide ones, run by the one-warp shape in a second launch (Node: one wide
-    /// and six narrow). Every plan matches the reference.
+    /// KV in the four-warp shape, 64 rows per task, except, when its items of at most 16 rows (leaves of one query at
+    /// GQA 4) hold three quarters of its tokens, those items: narrow tasks after the wide ones, run by the one-warp shape
+    /// in a second launch (Node on long leaves: one wide and six narrow; on short leaves no split). Every plan matches
+    /// the reference.
     /// </summary>
     [Fact]
     public void Auto_runs_tensor_cores_in_the_shape_each_item_needs_and_matches_the_reference()
     {
         var heads = new HeadConfig(4, 1, 64);
         var attention = fixture.For(heads, AttentionKernel.Auto);
-        var w = TreeSpec.Build("1,6_24,8");
-        var data = AttentionData.Random(heads, w.Queries.Length, w.SlotCount, seed: 5);
-        var reference = ReferenceAttention.Compute(w.Tree, w.Queries, data);
-        foreach (var (method, streaming, wide, narrow) in new[] { (PlanMethod.Node, false, 1, 6), (PlanMethod.Flatten, false, 1, 0), (PlanMethod.Sequence, true, 6, 0) })
+        var cases = new[]
         {
+            ("1,6_8,6", PlanMethod.Node, false, 1, 6), ("1,6_8,6", PlanMethod.Flatten, false, 1, 0),
+            ("1,6_8,6", PlanMethod.Sequence, true, 6, 0), ("1,6_24,8", PlanMethod.Node, false, 7, 0),
+        };
+        foreach (var (spec, method, streaming, wide, narrow) in cases)
+        {
+            var w = TreeSpec.Build(spec);
+            var data = AttentionData.Random(heads, w.Queries.Length, w.SlotCount, seed: 5);
+            var reference = ReferenceAttention.Compute(w.Tree, w.Queries, data);
             var plan = TreePlanner.Plan(w.Tree, w.Queries, method);
             using var devicePlan = attention.CreatePlan();
             attention.Upload(devicePlan, plan);
+            string because = $"{spec} {method}";
             devicePlan.Kernel.Should().Be(AttentionKernel.TensorCore);
-            devicePlan.PackRows.Should().Be(streaming, $"{method}");
-            devicePlan.WideTaskCount.Should().Be(wide, $"{method}: wide tasks");
-            devicePlan.TaskCount.Should().Be(wide + narrow, $"{method}: narrow tasks after the wide ones");
+            devicePlan.PackRows.Should().Be(streaming, because);
+            devicePlan.WideTaskCount.Should().Be(wide, $"{because}: wide tasks");
+            devicePlan.TaskCount.Should().Be(wide + narrow, $"{because}: narrow tasks after the wide ones");
             var tasks = DeFT.Tests.Planning.DevicePlanComparison.Download(devicePlan.Tasks);
             var items = plan.Items.ToArray();
             tasks.Skip(wide).Count(t => t.RowBegin == 0 && items[t.Item].QueryCount * heads.GroupSize <= 16)
-                .Should().Be(narrow, $"{method}: every narrow task is a whole item of at most 16 rows");
+                .Should().Be(narrow, $"{because}: every narrow task is a whole item of at most 16 rows");
             var (output, _) = KernelRunner.Run(attention, plan, data);
             var (maxAbs, rel) = ErrorMetrics.Compare(output, reference.Output);
-            maxAbs.Should().BeLessThan(2e-3, $"{method}");
-            rel.Should().BeLessThan(1e-3, $"{method}");
+            maxAbs.Should().BeLessThan(2e-3, because);
+            rel.Should().BeLessThan(1e-3, because);
         }
     }
 }

@@ -162,11 +162,21 @@ public sealed class DevicePlannerEqualityTests(CpuAcceleratorFixture fixture)
     [Fact]
     public void Tensor_core_tasks_and_the_streaming_shape_match_the_upload()
     {
-        // Tensor cores cut tasks at 64 rows on a shared plan and 16 on a streaming one: one tree of each.
+        // Tensor cores cut tasks at 64 rows on a shared plan and 16 on a streaming one: one tree of each; and a shared plan
+        // whose one-query leaves hold most of its tokens splits them off as narrow tasks (Node; Adaptive packs this tree).
         foreach (string spec in new[] { "1,40_300,3", "6_90" })
         {
             var w = DeFT.Workloads.TreeSpec.Build(spec);
             AssertSame(w.Tree, w.Queries, PlanMethod.Flatten, new PlannerOptions { BlockTokens = 32 }, spec, AttentionKernel.TensorCore);
+        }
+        var leaves = DeFT.Workloads.TreeSpec.Build("1,12_64,16");
+        foreach (var method in new[] { PlanMethod.Node, PlanMethod.Adaptive })
+        {
+            var attention = fixture.For(Heads, AttentionKernel.TensorCore);
+            using var uploaded = attention.CreatePlan();
+            attention.Upload(uploaded, TreePlanner.Plan(leaves.Tree, leaves.Queries, method));
+            if (method == PlanMethod.Node) uploaded.TaskCount.Should().BeGreaterThan(uploaded.WideTaskCount, "1,12_64,16 Node has narrow tasks");
+            AssertSame(leaves.Tree, leaves.Queries, method, PlannerOptions.Default, $"1,12_64,16 {method}", AttentionKernel.TensorCore);
         }
     }
 
