@@ -118,6 +118,9 @@ public sealed class TreeAttention
     internal static int NarrowRows(AttentionKernel kernel, bool streaming) =>
         kernel == AttentionKernel.TensorCore && !streaming ? RowsPerTask(kernel, streaming: true) : 0;
 
+    /// <summary>The least narrow token-heads for the split (<see cref="NarrowTasks.MinTokenHeads"/>); tests lower it.</summary>
+    internal long NarrowMinTokenHeads { get; init; } = NarrowTasks.MinTokenHeads;
+
     /// <summary>
     /// Groups of the tensor-core kernel resident per SM where the driver is not asked (off CUDA): 3, its occupancy at D 128
     /// (the four-warp shape's launch bounds: 158 registers × 128 threads, measured with the bench's <c>ptx --device</c> on an H200).

@@ -133,7 +133,7 @@ public sealed class DevicePlan : IDisposable
             itemTokens += item.TokenCount;
             if (item.QueryCount * heads.GroupSize <= narrowRows) narrowTokens += item.TokenCount;
         }
-        if (!NarrowTasks.Split(narrowTokens, itemTokens)) narrowRows = 0;
+        if (!NarrowTasks.Split(narrowTokens, itemTokens, heads.KvHeads, Owner.NarrowMinTokenHeads)) narrowRows = 0;
         for (int i = 0; i < items.Length; i++)
         {
             int rows = items[i].QueryCount * heads.GroupSize;

@@ -191,6 +191,8 @@ public sealed class DevicePlanner : IDisposable
         v.BytesPerPair = options.CostModel.BytesPerPair;
         v.QueriesPerTile = options.CostModel.QueriesPerTile;
         v.GroupSize = Attention.Heads.GroupSize;
+        v.KvHeads = Attention.Heads.KvHeads;
+        v.NarrowMinTokenHeads = Attention.NarrowMinTokenHeads;
         v.RowsPerTask = TreeAttention.RowsPerTask(Attention.UploadKernel, false);
         v.PackedRowsPerTask = TreeAttention.RowsPerTask(Attention.UploadKernel, true);
         v.NarrowRows = TreeAttention.NarrowRows(Attention.UploadKernel, streaming: false);

@@ -95,7 +95,7 @@ internal static class GroupingKernels
     /// </summary>
     public static void TaskCounts(int c, PlanViews v)
     {
-        bool split = NarrowTasks.Split(v.Header[PlanHeader.NarrowTokens], v.Header[PlanHeader.ItemTokens]);
+        bool split = NarrowTasks.Split(v.Header[PlanHeader.NarrowTokens], v.Header[PlanHeader.ItemTokens], v.KvHeads, v.NarrowMinTokenHeads);
         if (c == 0) v.Header[PlanHeader.SplitNarrow] = split ? 1 : 0;
         int rows = v.CandidateQueries[c] * v.GroupSize;
         bool narrow = split && rows > 0 && rows <= v.NarrowRows;

@@ -167,6 +167,10 @@ internal struct PlanViews
     public int QueriesPerTile;
     /// <summary>Query heads per KV head (rows per query of a work item).</summary>
     public int GroupSize;
+    /// <summary>KV heads (the narrow-task rule weighs tokens by them).</summary>
+    public int KvHeads;
+    /// <summary>The narrow-task rule's least token-heads (<see cref="TreeAttention.NarrowMinTokenHeads"/>).</summary>
+    public long NarrowMinTokenHeads;
     /// <summary>Rows per task of the kernel on a plan that shares KV.</summary>
     public int RowsPerTask;
     /// <summary>Rows per task of the kernel on a streaming plan.</summary>

@@ -172,19 +172,19 @@ public sealed class DevicePlannerEqualityTests(CpuAcceleratorFixture fixture)
         var leaves = DeFT.Workloads.TreeSpec.Build("1,12_64,16");
         foreach (var method in new[] { PlanMethod.Node, PlanMethod.Adaptive })
         {
-            var attention = fixture.For(Heads, AttentionKernel.TensorCore);
+            var attention = fixture.For(Heads, AttentionKernel.TensorCore, narrowOnSmallPlans: true);
             using var uploaded = attention.CreatePlan();
             attention.Upload(uploaded, TreePlanner.Plan(leaves.Tree, leaves.Queries, method));
             if (method == PlanMethod.Node) uploaded.TaskCount.Should().BeGreaterThan(uploaded.WideTaskCount, "1,12_64,16 Node has narrow tasks");
-            AssertSame(leaves.Tree, leaves.Queries, method, PlannerOptions.Default, $"1,12_64,16 {method}", AttentionKernel.TensorCore);
+            AssertSame(leaves.Tree, leaves.Queries, method, PlannerOptions.Default, $"1,12_64,16 {method}", AttentionKernel.TensorCore, narrowOnSmallPlans: true);
         }
     }
 
     private void AssertSame(DecodingTree tree, TreeQuery[] queries, PlanMethod method, PlannerOptions options, string because,
-        AttentionKernel kernel = AttentionKernel.CudaCore)
+        AttentionKernel kernel = AttentionKernel.CudaCore, bool narrowOnSmallPlans = false)
     {
-        var attention = fixture.For(Heads, kernel);
-        var planner = fixture.PlannerFor(Heads, kernel);
+        var attention = fixture.For(Heads, kernel, narrowOnSmallPlans);
+        var planner = fixture.PlannerFor(Heads, kernel, narrowOnSmallPlans);
         using var planned = attention.CreatePlan();
         planner.Plan(planned, tree, queries, method, options);
         DevicePlanComparison.AssertHolds(attention, planned, TreePlanner.Plan(tree, queries, method, options), because);
