@@ -13,11 +13,12 @@ namespace DeFT.Kernels.Planning;
 /// <see cref="PlanMethod.Flatten"/>, <see cref="PlanMethod.Node"/> and <see cref="PlanMethod.Adaptive"/> without a
 /// <see cref="PlannerOptions.Target"/>; Adaptive with a target and Sequence stay on the host.
 /// <para>
-/// Per step the host uploads only what changed in the tree (a device mirror, diffed node by node, one scatter launch;
-/// removed nodes' rows reused) and the queries, then launches three kernels: <see cref="PlanKernel"/> (the whole layout, split and grouping in one
-/// group: an Euler tour with list ranking for the pre-order, a counting sort for the query order, group scans between
-/// the phases), <see cref="LayoutKernels.FlatTokens"/> (one thread per token), and, after reading back one small header
-/// of totals that sizes the plan's buffers and the attention launch, <see cref="ItemKernels.Fill"/>. That read is the
+/// Per step the host uploads only what changed in the tree (a device mirror that diffs the nodes the tree stamped, one
+/// scatter launch; removed nodes' rows reused) and the queries, both from page-locked memory without waiting, then
+/// launches three kernels: <see cref="PlanKernel"/> (the whole layout, split and grouping in one group: an Euler tour
+/// with list ranking for the pre-order, a counting sort for the query order, group scans between the phases),
+/// <see cref="LayoutKernels.FlatTokens"/> (threads striding over the tokens), and, after reading back one small header
+/// of totals that sizes the plan's buffers and the attention launches, <see cref="ItemKernels.Fill"/>. That read is the
 /// step's one wait for the device; nothing else crosses to the host.
 /// </para>
 /// Create one per <see cref="TreeAttention"/> (the constructor loads the kernels) and keep it for the decode loop: it keeps

@@ -87,23 +87,12 @@ internal static class PtxIntrinsics
         command.AppendVectorArgument(c);
     }
 
-    // value = Pack(float low, float high): the first source goes to the upper half.
+    // value = Pack(float low, float high): the instruction's first source goes to the upper half.
     private static void GeneratePack(PTXBackend backend, PTXCodeGenerator generator, Value value) =>
-        EmitPack(generator, value, PackInstruction);
+        EmitBinary(generator, value, PackInstruction, value[1], value[0]);
 
     private static void GeneratePackBf16(PTXBackend backend, PTXCodeGenerator generator, Value value) =>
-        EmitPack(generator, value, PackBf16Instruction);
-
-    private static void EmitPack(PTXCodeGenerator generator, Value value, string instruction)
-    {
-        var low = Register(generator, value[0]);
-        var high = Register(generator, value[1]);
-        var target = generator.AllocateHardware(value);
-        using var command = generator.BeginCommand(instruction);
-        command.AppendArgument(target);
-        command.AppendArgument(high);
-        command.AppendArgument(low);
-    }
+        EmitBinary(generator, value, PackBf16Instruction, value[1], value[0]);
 
     // value = Load(uint address): four registers from the lanes' row addresses.
     private static void GenerateLdMatrix(PTXBackend backend, PTXCodeGenerator generator, Value value) =>
@@ -169,15 +158,16 @@ internal static class PtxIntrinsics
 
     // value = Multiply(double a, double b) or Add(double a, double b), rounded to nearest (never fused).
     private static void GenerateMultiplyRounded(PTXBackend backend, PTXCodeGenerator generator, Value value) =>
-        EmitBinary(generator, value, MultiplyRoundedInstruction);
+        EmitBinary(generator, value, MultiplyRoundedInstruction, value[0], value[1]);
 
     private static void GenerateAddRounded(PTXBackend backend, PTXCodeGenerator generator, Value value) =>
-        EmitBinary(generator, value, AddRoundedInstruction);
+        EmitBinary(generator, value, AddRoundedInstruction, value[0], value[1]);
 
-    private static void EmitBinary(PTXCodeGenerator generator, Value value, string instruction)
+    // target = instruction first, second.
+    private static void EmitBinary(PTXCodeGenerator generator, Value value, string instruction, Value first, Value second)
     {
-        var a = Register(generator, value[0]);
-        var b = Register(generator, value[1]);
+        var a = Register(generator, first);
+        var b = Register(generator, second);
         var target = generator.AllocateHardware(value);
         using var command = generator.BeginCommand(instruction);
         command.AppendArgument(target);
