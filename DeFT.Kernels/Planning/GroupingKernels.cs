@@ -62,8 +62,7 @@ internal static class GroupingKernels
     /// the window (<see cref="PlanViews.CoverPrefix"/>), else what <see cref="ViewerKernels.CutWindows"/> found in it
     /// (none: the candidate is dropped). A kept candidate adds its tokens and token·query pairs to the header, and its
     /// tokens to the narrow tokens when it has at most <see cref="PlanViews.NarrowRows"/> rows (integer atomics:
-    /// deterministic). The one past the last writes zeros, so
-    /// the scans' totals are the plan's.
+    /// deterministic). The one past the last writes zeros, so the scans' totals are the plan's.
     /// </summary>
     public static void Candidates(int c, int groups, PlanViews v)
     {
@@ -90,13 +89,12 @@ internal static class GroupingKernels
 
     /// <summary>
     /// One candidate, or the one past the last (zeros), once every candidate is counted: its tasks at both row widths;
-    /// when the plan splits off narrow tasks (<see cref="NarrowTasks.Split"/>, also written to the header by candidate
-    /// 0), a candidate of at most <see cref="PlanViews.NarrowRows"/> rows is one narrow task instead.
+    /// when the plan splits off narrow tasks (<see cref="NarrowTasks.Split"/>), a candidate of at most
+    /// <see cref="PlanViews.NarrowRows"/> rows is one narrow task instead.
     /// </summary>
     public static void TaskCounts(int c, PlanViews v)
     {
         bool split = NarrowTasks.Split(v.Header[PlanHeader.NarrowTokens], v.Header[PlanHeader.ItemTokens], v.KvHeads, v.NarrowMinTokenHeads);
-        if (c == 0) v.Header[PlanHeader.SplitNarrow] = split ? 1 : 0;
         int rows = v.CandidateQueries[c] * v.GroupSize;
         bool narrow = split && rows > 0 && rows <= v.NarrowRows;
         v.CandidateTasks[c] = narrow ? 0 : (rows + v.RowsPerTask - 1) / v.RowsPerTask;

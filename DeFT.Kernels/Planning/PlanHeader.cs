@@ -24,7 +24,5 @@ internal static class PlanHeader
     public const int NarrowTasks = 11;
     /// <summary>Σ tokens over the work items of at most <see cref="PlanViews.NarrowRows"/> rows.</summary>
     public const int NarrowTokens = 12;
-    /// <summary>1 when the plan splits its narrow items off (<see cref="Attention.NarrowTasks.Split"/>).</summary>
-    public const int SplitNarrow = 13;
-    public const int Length = 14;
+    public const int Length = 13;
 }
