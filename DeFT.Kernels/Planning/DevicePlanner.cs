@@ -49,6 +49,7 @@ public sealed class DevicePlanner : IDisposable
     private readonly PinnedStaging<TreeQuery> queryHost;
     // The step's queries with their nodes' device rows, the array reused.
     private TreeQuery[] rowQueries = Array.Empty<TreeQuery>();
+    private bool uploadsInFlight;
     private bool disposed;
 
     /// <summary>Loads the planning kernels for <paramref name="attention"/>'s accelerator and kernel.</summary>
@@ -137,13 +138,18 @@ public sealed class DevicePlanner : IDisposable
         TreeLayout.ValidateQueries(tree, queries);
         var s = stream ?? Attention.Accelerator.DefaultStream;
 
+        // The page-locked staging is reused below; a plan that threw between its uploads and its header read (an
+        // oversized plan, a device error) left copies from it in flight.
+        if (uploadsInFlight) Attention.Accelerator.Synchronize();
         target.Clear();
+        uploadsInFlight = true;
         mirror.Sync(tree, s);
         var v = Prepare(target, tree, queries, method, options, s);
         plan(s, new KernelConfig(1, groupSize), v);
         flatTokens(s, FlatTokensConfig(v.TokenSlots.Length), v);
         scratch.Header.View.SubView(0, PlanHeader.Length).CopyTo(s, header.ArrayView);
         s.Synchronize();
+        uploadsInFlight = false;
         Fill(target, v, queries.Count, s);
     }
 
