@@ -22,6 +22,13 @@ internal struct DimPair
         Y += weight * o.Y;
     }
 
+    /// <summary>Multiplies the pair's sums by <paramref name="factor"/> (a new maximum M).</summary>
+    public void Scale(int block, float factor)
+    {
+        X *= factor;
+        Y *= factor;
+    }
+
     /// <summary>Adds up the pair over the warp's four chains (lanes 8 apart hold the same dims).</summary>
     public void Combine(int block)
     {

@@ -11,10 +11,13 @@ namespace DeFT.Kernels.Attention;
 /// deterministic. Queries with a single partial were finished by the partial kernel and are skipped.
 /// <para>
 /// Grid: one warp per (query, query head), <see cref="PairsPerGroup"/> per group. A query of a long path merges tens to
-/// hundreds of partials, and a loop over them waits at each step on dependent global loads (slot, then its LSE and
-/// row): so the warp runs four chains side by side. Lanes 8c..8c+7 form chain c and take partials c, c + 4, ...; lane
-/// s of a chain owns the dim pairs <c>16j + 2s</c> (j &lt; D/16). M is found first by the whole warp (one LSE per lane);
-/// the chains' sums are added by xor-shuffles at the end and chain 0 writes. No shared memory, no barriers.
+/// hundreds of partials, and a loop that reads each partial's slot, then its LSE, then its row waits on three dependent
+/// global loads per step. So the warp takes the partials in batches of 32: lane k reads the slot and LSE of the batch's
+/// k-th partial (one load each for the whole batch), the batch maximum moves M (the sums so far rescaled when it
+/// does), and lane k's weight 2^(lse − M) follows; then four chains run side by side over the batch's rows, each step
+/// one row load, its slot and weight taken from lane k by a shuffle. Lanes 8c..8c+7 form chain c and take partials c,
+/// c + 4, ...; lane s of a chain owns the dim pairs <c>16j + 2s</c> (j &lt; D/16). The chains' sums are added by
+/// xor-shuffles at the end and chain 0 writes. No shared memory, no barriers.
 /// </para>
 /// </summary>
 internal static class MergeKernel
@@ -41,25 +44,39 @@ internal static class MergeKernel
         int end = p.PartialOffsets[query + 1];
         if (end - begin == 1) return; // finished by the partial kernel (warp-uniform)
 
-        float max = float.NegativeInfinity;
-        for (int k = begin + lane; k < end; k += 32) max = XMath.Max(max, p.PartialLse[(long)p.PartialSlots[k] * p.QueryHeads + head]);
-        max = WarpReduce.Max(max);
-
         int chain = lane / ChainLanes;
         int sublane = lane % ChainLanes;
         var partials = p.PartialOutput.Cast<Float2>();
         var row = default(MergeRow);
-        float sum = 0f;
-        for (int k = begin + chain; k < end; k += Chains)
+        float max = float.NegativeInfinity, sum = 0f;
+        for (int batch = begin; batch < end; batch += 32)
         {
-            long slot = (long)p.PartialSlots[k] * p.QueryHeads + head;
-            float weight = XMath.Exp2(p.PartialLse[slot] - max);
+            int count = XMath.Min(32, end - batch);
+            int partial = lane < count ? p.PartialSlots[batch + lane] : 0;
+            float lse = lane < count ? p.PartialLse[(long)partial * p.QueryHeads + head] : float.NegativeInfinity;
+            float batchMax = WarpReduce.Max(lse);
+            if (batchMax > max)
+            {
+                // The first batch finds max = −∞ and scales zeros by 0; later ones rescale what the earlier batches summed.
+                float correction = FastExp2.Exp2(max - batchMax);
+                sum *= correction;
+                row.Scale(dim, correction);
+                max = batchMax;
+            }
+            float weight = lane < count ? XMath.Exp2(lse - max) : 0f;
             sum += weight;
-            row.Add(dim, partials, slot * dim / 2, sublane, dim, weight);
+            // The shuffles run on every lane (a chain past the batch's end takes lane k ≥ count, which holds no partial,
+            // and skips the row: its weight 0 times another query's poisoned NaN row would still be NaN).
+            for (int step = 0; step < count; step += Chains)
+            {
+                int k = step + chain;
+                int from = Warp.Shuffle(partial, k);
+                float w = Warp.Shuffle(weight, k);
+                if (k < count) row.Add(dim, partials, ((long)from * p.QueryHeads + head) * dim / 2, sublane, dim, w);
+            }
         }
         row.Combine(dim);
-        sum += Warp.ShuffleXor(sum, 8);
-        sum += Warp.ShuffleXor(sum, 16);
+        sum = WarpReduce.Sum(sum);
         long outRow = (long)query * p.QueryHeads + head;
         if (chain == 0) row.Write<TElement>(dim, p.Output.Cast<uint>(), outRow * dim / 2, sublane, dim, 1f / sum);
         if (lane == 0 && p.Lse.Length > 0) p.Lse[outRow] = (max + XMath.Log2(sum)) * Log2Domain.Ln2;

@@ -84,6 +84,36 @@ public sealed class NumericsTests(CpuAcceleratorFixture fixture, ITestOutputHelp
         KernelCheck.MatchesReference(fixture, Heads, tree, method, new PlannerOptions(), data, log);
     }
 
+    [Theory]
+    [InlineData(PlanMethod.Flatten, true)]
+    [InlineData(PlanMethod.Flatten, false)]
+    [InlineData(PlanMethod.Node, true)]
+    [InlineData(PlanMethod.Sequence, true)]
+    public void Merges_of_more_than_32_partials(PlanMethod method, bool rising)
+    {
+        // 4-token blocks over a 160-token prompt give every query over 40 partials, which the merge takes in batches
+        // of 32. Logits that rise by 0.25 per token put each query's largest LSE in its last batch, so the sums of the
+        // first batch must be rescaled when the second raises M; falling logits put it in the first.
+        var tree = TreeCase.FromSpec("1,2_160,6");
+        int seed = KernelCheck.Seed(nameof(Merges_of_more_than_32_partials), method, rising);
+        var data = AttentionData.Random(Heads, tree.Queries.Length, tree.SlotCount, seed);
+        Array.Fill(data.Q, 1f);
+        foreach (var query in tree.Queries)
+        {
+            var path = ReferenceAttention.PathSlots(tree.Tree, query);
+            for (int i = 0; i < path.Count; i++)
+            {
+                double logit = 0.25 * (rising ? i : path.Count - i);
+                float k = (float)(Half)(logit / (Heads.HeadDim * Heads.Scale));
+                for (int kvHead = 0; kvHead < Heads.KvHeads; kvHead++)
+                    Array.Fill(data.K, k, (int)data.KvOffset(path[i], kvHead), Heads.HeadDim);
+            }
+        }
+        var plan = KernelCheck.MatchesReference(fixture, Heads, tree, method, new PlannerOptions { BlockTokens = 4 }, data, log);
+        Enumerable.Range(0, tree.Queries.Length).Max(q => plan.PartialsOf(q).Length).Should().BeGreaterThan(32,
+            "the merge must take more than one batch");
+    }
+
     [Theory, AllMethods]
     public void Rows_that_see_no_token_of_a_tile_beside_rows_that_do(PlanMethod method)
     {
