@@ -50,7 +50,7 @@ public sealed class DecodeBenchmark
 
     private sealed class Totals
     {
-        public double Attention, Plan, Upload, Launch, KvBytes, MaxAbs = double.PositiveInfinity, RelL2 = double.PositiveInfinity;
+        public double Attention, Plan, PlanTree, PlanWait, Upload, Launch, KvBytes, MaxAbs = double.PositiveInfinity, RelL2 = double.PositiveInfinity;
         public int CheckedQueries;
     }
 
@@ -122,6 +122,8 @@ public sealed class DecodeBenchmark
                         session.PlanOnDevice(devicePlanners[m]!, devicePlans[m], method, planner, stream);
                         stream.Synchronize();
                         t.Plan += Stopwatch.GetElapsedTime(deviceStart).TotalSeconds;
+                        t.PlanTree += devicePlanners[m]!.LastPhases.Tree;
+                        t.PlanWait += devicePlanners[m]!.LastPhases.Wait;
                         plan = session.Plan(method, planner); // the same plan, for the IO model only (untimed)
                     }
                     else
@@ -164,7 +166,8 @@ public sealed class DecodeBenchmark
             Status = totals[m].MaxAbs <= BenchmarkOptions.MaxAbsTolerance && totals[m].RelL2 <= BenchmarkOptions.RelL2Tolerance ? "ok" : "failed",
             Steps = steps, ReplaySteps = replay.Steps, Layers = layers, Hq = heads.QueryHeads, Hkv = heads.KvHeads, HeadDim = heads.HeadDim,
             PeakTokens = slotCount, MaxQueries = maxQueries,
-            AttentionSeconds = totals[m].Attention, PlanSeconds = totals[m].Plan, UploadSeconds = totals[m].Upload, LaunchSeconds = totals[m].Launch,
+            AttentionSeconds = totals[m].Attention, PlanSeconds = totals[m].Plan,
+            PlanTreeSeconds = variant.Item2 ? totals[m].PlanTree : null, PlanWaitSeconds = variant.Item2 ? totals[m].PlanWait : null, UploadSeconds = totals[m].Upload, LaunchSeconds = totals[m].Launch,
             KvReadGB = totals[m].KvBytes / 1e9, MaxAbsError = totals[m].MaxAbs, RelL2Error = totals[m].RelL2,
             CheckedQueries = totals[m].CheckedQueries, Device = options.Device, PlannerTarget = options.Planner.Target?.ToString(),
         }).ToList();

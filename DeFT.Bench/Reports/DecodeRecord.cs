@@ -24,6 +24,10 @@ public sealed record DecodeRecord
     public required double AttentionSeconds { get; init; }
     /// <summary>Host time of planning, once per step.</summary>
     public required double PlanSeconds { get; init; }
+    /// <summary>Of <see cref="PlanSeconds"/>, for a plan built on the device: the tree's diff and upload.</summary>
+    public double? PlanTreeSeconds { get; init; }
+    /// <summary>Of <see cref="PlanSeconds"/>, for a plan built on the device: waiting for the planning kernels and the totals.</summary>
+    public double? PlanWaitSeconds { get; init; }
     /// <summary>Host time of uploading the plan (to completion), once per step.</summary>
     public required double UploadSeconds { get; init; }
     /// <summary>Host time spent inside the per-layer <c>Run</c> calls (validation and kernel launches).</summary>

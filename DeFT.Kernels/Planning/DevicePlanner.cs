@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using DeFT.Core.Planning;
 using DeFT.Core.Trees;
 using DeFT.Kernels.Device;
@@ -102,6 +103,9 @@ public sealed class DevicePlanner : IDisposable
     /// <summary>Device rows of the tree's mirror in use: the most nodes live at once (removed nodes' rows are reused).</summary>
     internal int NodeRows => mirror.RowBound;
 
+    /// <summary>Where the host's time in the last <see cref="Plan"/> went (the decode bench reports it).</summary>
+    internal DevicePlanPhases LastPhases { get; private set; }
+
     /// <summary>Token slot ids the last <see cref="Plan"/> uploaded (the new tokens, plus any node that moved in the slot arena).</summary>
     public int LastSlotUploads => mirror.LastSlotUploads;
 
@@ -143,15 +147,23 @@ public sealed class DevicePlanner : IDisposable
         if (uploadsInFlight) Attention.Accelerator.Synchronize();
         target.Clear();
         uploadsInFlight = true;
+        long start = Stopwatch.GetTimestamp();
         mirror.Sync(tree, s);
+        long synced = Stopwatch.GetTimestamp();
         var v = Prepare(target, tree, queries, method, options, s);
         plan(s, new KernelConfig(1, groupSize), v);
         flatTokens(s, FlatTokensConfig(v.TokenSlots.Length), v);
         scratch.Header.View.SubView(0, PlanHeader.Length).CopyTo(s, header.ArrayView);
+        long launched = Stopwatch.GetTimestamp();
         s.Synchronize();
         uploadsInFlight = false;
+        long known = Stopwatch.GetTimestamp();
         Fill(target, v, queries.Count, s);
+        LastPhases = new DevicePlanPhases(Seconds(start, synced), Seconds(synced, launched), Seconds(launched, known),
+            Seconds(known, Stopwatch.GetTimestamp()));
     }
+
+    private static double Seconds(long from, long to) => (to - from) / (double)Stopwatch.Frequency;
 
     // Enough groups to cover the tokens the tree bounds, at most a few per multiprocessor (the threads stride over the rest).
     private KernelConfig FlatTokensConfig(long tokenBound)
