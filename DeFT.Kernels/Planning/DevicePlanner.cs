@@ -106,6 +106,9 @@ public sealed class DevicePlanner : IDisposable
     /// <summary>Where the host's time in the last <see cref="Plan"/> went (the decode bench reports it).</summary>
     internal DevicePlanPhases LastPhases { get; private set; }
 
+    /// <summary>Times the tree's mirror ran out of rows or arena and uploaded the tree again whole.</summary>
+    internal int MirrorRestarts => mirror.Restarts;
+
     /// <summary>Token slot ids the last <see cref="Plan"/> uploaded (the new tokens, plus any node that moved in the slot arena).</summary>
     public int LastSlotUploads => mirror.LastSlotUploads;
 

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.InteropServices;
 using DeFT.Core.Trees;
 using DeFT.Kernels.Device;
@@ -21,10 +22,13 @@ namespace DeFT.Kernels.Planning;
 /// (speculative decoding retires hundreds per step). Records and queries name rows, not tree ids.
 /// </para>
 /// <para>
-/// Each node owns a contiguous stretch of the slot arena with room to grow (twice its tokens): appends and merges write
-/// only the new slots; a node that outgrows its stretch moves to the arena's end (its slots uploaded once more, amortised
-/// O(1) per token). When the arena or the rows run out, everything is uploaded again into larger buffers. This relies on
-/// two promises of <see cref="DecodingTree"/>: node ids are never reused, and a node's slots only grow at the end.
+/// Each node owns a contiguous stretch of the slot arena with room to grow (a power of two, at least twice its tokens):
+/// appends and merges write only the new slots; a node that outgrows its stretch moves to a larger one (its slots
+/// uploaded once more, amortised O(1) per token). The stretches of removed nodes and of nodes that moved are kept by size
+/// and handed to new nodes first, so speculative rounds, which retire and add hundreds of one-token nodes per step, reuse
+/// the same stretches instead of running the arena out. When the arena or the rows do run out, everything is uploaded
+/// again into larger buffers (a walk over the live nodes, not over every id ever used). This relies on two promises of
+/// <see cref="DecodingTree"/>: node ids are never reused, and a node's slots only grow at the end.
 /// </para>
 /// </summary>
 internal sealed class DeviceTree : IDisposable
@@ -44,6 +48,10 @@ internal sealed class DeviceTree : IDisposable
     // Rows of removed nodes, for new nodes to take; those freed by this sync.
     private readonly Stack<int> freeRows = new();
     private readonly List<int> released = new();
+    // Arena stretches no node holds, by size class (room 2^c); a new or moving node takes one of its class before the arena's end.
+    private readonly Stack<int>[] freeStretches = Enumerable.Range(0, 32).Select(_ => new Stack<int>()).ToArray();
+    // Ids live in the tree but not yet on the device, ascending.
+    private readonly List<int> newIds = new();
     // Ids live on the device, ascending; a removed id never returns, so the diff skips it from then on.
     private List<int> liveIds = new(), nextLiveIds = new();
     // By tree id: its row (-1: none), the host shadow of what the row holds (for ids below `known`), and the tree's next
@@ -86,6 +94,9 @@ internal sealed class DeviceTree : IDisposable
     /// <summary>Node records uploaded by the last <see cref="Sync"/> (what a step's edits cost).</summary>
     public int LastNodeUploads { get; private set; }
 
+    /// <summary>Times the rows or the arena ran out and the tree was uploaded again whole (not counting a first or new tree).</summary>
+    public int Restarts { get; private set; }
+
     /// <summary>Slot ids uploaded by the last <see cref="Sync"/>.</summary>
     public int LastSlotUploads { get; private set; }
 
@@ -117,9 +128,10 @@ internal sealed class DeviceTree : IDisposable
         if (!Collect(tree))
         {
             // Rows or arena ran out: start over with room for every live node, and its stretch, twice over.
+            Restarts++;
             known = 0;
             GrowRows(2 * tree.NodeCount);
-            arena.EnsureLength(2 * (2 * tree.TokenCount + MinimumStretch * (long)tree.NodeCount) + 64);
+            arena.EnsureLength(2 * (4 * tree.TokenCount + MinimumStretch * (long)tree.NodeCount) + 64);
             Collect(tree);
         }
         LastNodeUploads = records.Count;
@@ -145,6 +157,7 @@ internal sealed class DeviceTree : IDisposable
             freeRows.Clear();
             Array.Clear(held);
             rowBound = 0;
+            foreach (var stretches in freeStretches) stretches.Clear();
         }
         int bound = tree.NodeIdBound;
         foreach (int id in liveIds)
@@ -153,10 +166,19 @@ internal sealed class DeviceTree : IDisposable
             released.Add(rowOf[id]);
             freeRows.Push(rowOf[id]);
             held[rowOf[id]] = 0;
+            Free(id);
         }
-        for (int id = known; id < bound; id++)
+        newIds.Clear();
+        if (known == 0)
         {
-            if (!tree.IsLive(id)) continue;
+            newIds.AddRange(tree.PreOrder());
+            newIds.Sort();
+        }
+        else
+            for (int id = known; id < bound; id++)
+                if (tree.IsLive(id)) newIds.Add(id);
+        foreach (int id in newIds)
+        {
             if (freeRows.Count == 0 && rowBound == held.Length) return false;
             int row = freeRows.Count > 0 ? freeRows.Pop() : rowBound++;
             rowOf[id] = row;
@@ -170,17 +192,15 @@ internal sealed class DeviceTree : IDisposable
         if (tree.RootsChangedAt > since) LinkSiblings(tree.Roots);
         foreach (int id in liveIds)
             if (tree.IsLive(id) && tree.ChangedAt(id) > since) LinkSiblings(tree.Children(id));
-        for (int id = known; id < bound; id++)
-            if (tree.IsLive(id)) LinkSiblings(tree.Children(id));
+        foreach (int id in newIds) LinkSiblings(tree.Children(id));
         foreach (int id in liveIds)
         {
             if (!tree.IsLive(id)) continue;
             nextLiveIds.Add(id);
             if (Stale(tree, id, since) && !Visit(tree, id)) return false;
         }
-        for (int id = known; id < bound; id++)
+        foreach (int id in newIds)
         {
-            if (!tree.IsLive(id)) continue;
             nextLiveIds.Add(id);
             if (!Visit(tree, id)) return false;
         }
@@ -222,18 +242,30 @@ internal sealed class DeviceTree : IDisposable
         return true;
     }
 
-    // Gives the node a fresh stretch at the arena's end and writes all its slots there.
+    // Gives the node a stretch of its size class (a free one, else one at the arena's end; a node that moved frees its
+    // old one) and writes all its slots there.
     private bool Place(int id, NodeRecord record, ReadOnlySpan<int> slots)
     {
-        int room = Math.Max(MinimumStretch, 2 * slots.Length);
-        if (arenaUsed + room > arena.View.Length) return false;
-        int start = (int)arenaUsed;
-        arenaUsed += room;
-        shadowRoom[id] = room;
+        long room = (long)BitOperations.RoundUpToPowerOf2((ulong)Math.Max(MinimumStretch, 2L * slots.Length));
+        var stretches = freeStretches[BitOperations.Log2((ulong)room)];
+        int start;
+        if (stretches.Count > 0)
+            start = stretches.Pop();
+        else
+        {
+            if (arenaUsed + room > arena.View.Length) return false;
+            start = (int)arenaUsed;
+            arenaUsed += room;
+        }
+        if (id < known) Free(id);
+        shadowRoom[id] = (int)room;
         for (int t = 0; t < slots.Length; t++) writes.Add(new SlotWrite(start + t, slots[t]));
         Record(id, record with { Count = slots.Length, SlotStart = start });
         return true;
     }
+
+    // Returns the stretch of an id the device holds (below `known`) to its size class.
+    private void Free(int id) => freeStretches[BitOperations.Log2((uint)shadowRoom[id])].Push(shadowStart[id]);
 
     private void Record(int id, NodeRecord record)
     {

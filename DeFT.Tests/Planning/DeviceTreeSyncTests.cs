@@ -101,6 +101,37 @@ public sealed class DeviceTreeSyncTests(CpuAcceleratorFixture fixture)
         planner.NodeRows.Should().BeLessThanOrEqualTo(mostLive, "removed nodes' rows go to new nodes");
     }
 
+    /// <summary>
+    /// A long speculative session (a Medusa-like token tree under a growing prompt every step, then a few of its tokens
+    /// accepted) reuses the arena stretches of the candidates it retires: the mirror does not run out and upload the
+    /// whole tree again every few steps, and its plans stay the host's.
+    /// </summary>
+    [Fact]
+    public void Long_speculative_sessions_reuse_arena_stretches()
+    {
+        using var planner = new DevicePlanner(fixture.For(new HeadConfig(4, 2, 64)));
+        using var devicePlan = planner.Attention.CreatePlan();
+        var session = new DecodeSession(new SlotPool(4000));
+        int prompt = session.AddRoot(40);
+        int[] parents = [-1, 0, 0, 1, 1, 2, 3, 3, 4, 5, 6, 6, 7, 8, 9, 10];
+        int[] candidates = session.AddCandidates(prompt, parents);
+        PlanSame(planner, devicePlan, session, PlanMethod.Flatten, "first token tree");
+        for (int step = 1; step <= 24; step++)
+        {
+            session.Accept(prompt, step % 3 == 0 ? [candidates[0], candidates[1], candidates[3]] : [candidates[0]]);
+            candidates = session.AddCandidates(prompt, parents);
+            var method = DevicePlannerEqualityTests.Methods[step % DevicePlannerEqualityTests.Methods.Length];
+            if (step % 6 == 0) PlanSame(planner, devicePlan, session, method, $"step {step}, {method}");
+            else
+            {
+                session.TakeNewSlots();
+                session.PlanOnDevice(planner, devicePlan, method, Options);
+            }
+        }
+        planner.MirrorRestarts.Should().BeLessThanOrEqualTo(1,
+            "24 rounds retire 384 candidates; their stretches go to the next rounds' (the prompt's growth may restart once)");
+    }
+
     // The step's new slots are taken (as a decode loop does), the step planned on the device and compared with the host's plan.
     private static void PlanSame(DevicePlanner planner, DevicePlan devicePlan, DecodeSession session, PlanMethod method, string because)
     {
