@@ -18,12 +18,14 @@ namespace DeFT.Core.Planning;
 public sealed record ParallelismTarget(int Multiprocessors, int GroupsPerMultiprocessor, int RowsPerTask, int QueryHeadsPerKvHead, int KvHeads)
 {
     /// <summary>
-    /// Time one group spends per KV token of its work item while every slot is busy (µs). Default 0.2 µs: the
-    /// tensor-core kernel v5 at D 128 on an H200, B_spec_P16k_T256 (run v6: ~1070 µs of partial attention for 128 groups
-    /// × 16,000 tokens on 396 slots). The planner's choices depend on the ratios of the three timing constants, not
-    /// on their scale.
+    /// Time one group spends per KV token of its work item while every slot is busy (µs). Default 0.06 µs: the
+    /// tensor-core kernel v16 at D 128 on an H200, B_spec_P16k_T256 (run v23: 332 µs for one wave of 384 groups × 5334
+    /// tokens). It was 0.2 (the v5 kernel, run v6) until run v24: the kernels got 3.4× faster while partial results did
+    /// not get cheaper, so the old constant undercharged partials by as much and cut widely shared prompts into four
+    /// times the chunks that fill the device (B_spec_P4k_T256: 48 items and 51 MB of partials, 142 µs; with 16 items,
+    /// 123 µs). The planner's choices depend on the ratios of the three timing constants, not on their scale.
     /// </summary>
-    public double TokenMicroseconds { get; init; } = 0.2;
+    public double TokenMicroseconds { get; init; } = 0.06;
 
     /// <summary>
     /// Fixed time of one group besides its tokens (µs): start, Q staged into shared memory, the final normalisation.
@@ -62,7 +64,7 @@ public sealed record ParallelismTarget(int Multiprocessors, int GroupsPerMultipr
     public static ParallelismTarget For(HeadConfig heads, int multiprocessors, int groupsPerMultiprocessor = 3, int rowsPerTask = 64) =>
         new(multiprocessors, groupsPerMultiprocessor, rowsPerTask, heads.GroupSize, heads.KvHeads)
         {
-            TokenMicroseconds = 0.2 * heads.HeadDim / 128.0,
+            TokenMicroseconds = 0.06 * heads.HeadDim / 128.0,
         };
 
     /// <summary>Compact form for reports: <c>SMsxGROUPSxROWS</c>, e.g. <c>132x3x64</c>.</summary>
