@@ -63,5 +63,20 @@ public sealed class KernelChoiceTests(CpuAcceleratorFixture fixture)
         using var onePass = fixture.For(heads, AttentionKernel.Auto).CreatePlan();
         fixture.For(heads, AttentionKernel.Auto).Upload(onePass, TreePlanner.Plan(small.Tree, small.Queries, PlanMethod.Node));
         onePass.WideTaskCount.Should().Be(onePass.TaskCount, "a small plan is not split");
+
+        // At GQA 1 every item of that tree holds at most 6 rows: all of them run as narrow tasks, in one launch.
+        var gqa1 = new HeadConfig(4, 4, 64);
+        var allNarrow = fixture.For(gqa1, AttentionKernel.Auto);
+        var nodePlan = TreePlanner.Plan(small.Tree, small.Queries, PlanMethod.Node);
+        using var narrowOnly = allNarrow.CreatePlan();
+        allNarrow.Upload(narrowOnly, nodePlan);
+        narrowOnly.PackRows.Should().BeFalse("the root's tokens are shared by six queries");
+        narrowOnly.WideTaskCount.Should().Be(0, "no item has more than 16 rows");
+        narrowOnly.TaskCount.Should().Be(nodePlan.Items.Length, "one narrow task per item");
+        var gqa1Data = AttentionData.Random(gqa1, small.Queries.Length, small.SlotCount, seed: 6);
+        var (narrowOutput, _) = KernelRunner.Run(allNarrow, nodePlan, gqa1Data);
+        var (narrowMax, narrowRel) = ErrorMetrics.Compare(narrowOutput, ReferenceAttention.Compute(small.Tree, small.Queries, gqa1Data).Output);
+        narrowMax.Should().BeLessThan(2e-3);
+        narrowRel.Should().BeLessThan(1e-3);
     }
 }
