@@ -10,6 +10,18 @@ namespace DeFT.Tests.Bench;
 
 public sealed class BenchLogicTests
 {
+    [Theory]
+    [InlineData(549.0, 4182.9, 130)] // run v22: 131.3
+    [InlineData(545.0, 4220.0, 130)] // 129.1: the same plans as above
+    [InlineData(580.0, 4100.0, 140)]
+    [InlineData(30.0, 4208.0, 7.1)] // an ncu-slowed tensor probe
+    public void Flops_per_byte_keeps_two_significant_digits(double tflops, double bandwidth, double expected)
+    {
+        var options = new BenchmarkOptions(1, 1, L2Eviction.Read, 1, PlannerOptions.Default, bandwidth, tflops, "test");
+        options.FlopsPerByte.Should().BeApproximately(expected, 1e-9);
+        (options with { TensorTflops = null }).FlopsPerByte.Should().Be(130);
+    }
+
     [Fact]
     public void Percentiles_interpolate_between_sorted_samples()
     {
