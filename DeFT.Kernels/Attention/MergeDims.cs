@@ -13,13 +13,31 @@ internal struct DimPair
     /// <summary>The pair's weighted sums.</summary>
     public float X, Y;
 
-    /// <summary>Adds <paramref name="weight"/> times the pair of the partial row starting at float pair <paramref name="row"/>.</summary>
-    public void Add(int block, ArrayView<Float2> partials, long row, int sublane, int dim, float weight)
+    /// <summary>
+    /// Adds <paramref name="weight"/> times the pair of the partial row starting at pair <paramref name="row"/> (pairs of
+    /// the element type where <see cref="IElement.HalfPartials"/>, else of floats).
+    /// </summary>
+    public void Add<TElement>(int block, ArrayView<float> partials, long row, int sublane, int dim, float weight)
+        where TElement : struct, IElement
     {
         if (16 * block + 2 * sublane >= dim) return;
-        var o = partials[row + 8 * block + sublane];
-        X += weight * o.X;
-        Y += weight * o.Y;
+        long at = row + 8 * block + sublane;
+        var e = default(TElement);
+        float x, y;
+        if (e.HalfPartials)
+        {
+            int pair = partials.Cast<int>()[at];
+            x = e.Low(pair);
+            y = e.High(pair);
+        }
+        else
+        {
+            var o = partials.Cast<Float2>()[at];
+            x = o.X;
+            y = o.Y;
+        }
+        X += weight * x;
+        Y += weight * y;
     }
 
     /// <summary>Multiplies the pair's sums by <paramref name="factor"/> (a new maximum M).</summary>

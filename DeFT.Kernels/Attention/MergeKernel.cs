@@ -46,7 +46,6 @@ internal static class MergeKernel
 
         int chain = lane / ChainLanes;
         int sublane = lane % ChainLanes;
-        var partials = p.PartialOutput.Cast<Float2>();
         var row = default(MergeRow);
         float max = float.NegativeInfinity, sum = 0f;
         for (int batch = begin; batch < end; batch += 32)
@@ -72,7 +71,7 @@ internal static class MergeKernel
                 int k = step + chain;
                 int from = Warp.Shuffle(partial, k);
                 float w = Warp.Shuffle(weight, k);
-                if (k < count) row.Add(dim, partials, ((long)from * p.QueryHeads + head) * dim / 2, sublane, dim, w);
+                if (k < count) row.Add<TElement>(dim, p.PartialOutput, ((long)from * p.QueryHeads + head) * dim / 2, sublane, dim, w);
             }
         }
         row.Combine(dim);

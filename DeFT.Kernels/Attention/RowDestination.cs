@@ -9,11 +9,12 @@ namespace DeFT.Kernels.Attention;
 /// <summary>
 /// The epilogue every partial-attention kernel shares: where one finished row goes. A row whose query has a single
 /// partial (its whole path lies in this item) is final: 16-bit output (the kernel's element type) and natural-log LSE. Other rows write their
-/// normalised fp32 partial and log2 LSE for <see cref="MergeKernel"/>. A row that saw no token writes nothing.
+/// normalised partial (as element pairs where <see cref="IElement.HalfPartials"/>, else fp32) and log2 LSE for
+/// <see cref="MergeKernel"/>. A row that saw no token writes nothing.
 /// </summary>
 internal struct RowDestination
 {
-    /// <summary>True for a final row (16-bit output), false for a partial (fp32).</summary>
+    /// <summary>True for a final row (16-bit output), false for a partial.</summary>
     public bool Direct;
     /// <summary>Element offset of the row's first dim in the output or the partial buffer.</summary>
     public long At;
@@ -47,6 +48,11 @@ internal struct RowDestination
         {
             // One 32-bit store of the rounded pair (the output is 4-byte aligned: TreeAttention.Run checks).
             p.Output.Cast<uint>()[at / 2] = default(TElement).Pack(x, y);
+        }
+        else if (default(TElement).HalfPartials)
+        {
+            // Packed rows of D/2 words from the workspace's start (it is sized for fp32 rows: the element type is the run's).
+            p.PartialOutput.Cast<uint>()[at / 2] = default(TElement).Pack(x, y);
         }
         else
         {

@@ -7,6 +7,8 @@ internal readonly struct BFloat16Element : IElement
 {
     public uint OnePair => 0x3F803F80u;
 
+    public bool HalfPartials => false;
+
     public uint ExponentMask => 0x7F807F80u;
 
     public uint ExponentLowBit => 0x00800080u;

@@ -8,6 +8,8 @@ internal readonly struct Float16Element : IElement
 {
     public uint OnePair => 0x3C003C00u;
 
+    public bool HalfPartials => true;
+
     public uint ExponentMask => 0x7C007C00u;
 
     public uint ExponentLowBit => 0x04000400u;

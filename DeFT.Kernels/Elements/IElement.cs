@@ -12,6 +12,14 @@ internal interface IElement
     /// <summary>Two ones, the B operand that turns an mma into row sums.</summary>
     uint OnePair { get; }
 
+    /// <summary>
+    /// True when partial rows (a row's normalised output over one work item, read back by the merge) are stored as pairs
+    /// of this element rather than as fp32, halving what the partial kernels write and the merge reads. A partial is a
+    /// weighted mean of V rows, so it stays within the element's range; fp16's 11-bit significand adds a rounding below
+    /// the output's own, bf16's 8 bits would double the output's error, so bf16 keeps fp32 partials.
+    /// </summary>
+    bool HalfPartials { get; }
+
     /// <summary>The exponent field of both elements of a pair: all of it set means ±∞ or NaN.</summary>
     uint ExponentMask { get; }
 
