@@ -2,8 +2,9 @@ namespace DeFT.Core.Planning;
 
 /// <summary>
 /// The IO model of a plan for one layer: what the partial-attention and reduction passes read and write.
-/// KV is counted per work item (a token in k items is read k times); partial results are fp32 rows of D
-/// plus one fp32 LSE per (partial slot, query head).
+/// KV is counted per work item (a token in k items is read k times); partial results are counted as fp32 rows of D
+/// plus one fp32 LSE per (partial slot, query head), which is what bf16 runs store (fp16 runs store the rows as fp16
+/// pairs since run v27: half these row bytes).
 /// </summary>
 /// <param name="KvBytesRead">K and V bytes read by all work items.</param>
 /// <param name="UniqueKvBytes">K and V bytes of the distinct visible tokens: the least any method must read.</param>
