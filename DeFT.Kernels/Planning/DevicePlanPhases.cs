@@ -1,9 +1,8 @@
 namespace DeFT.Kernels.Planning;
 
 /// <summary>
-/// Host seconds of one <see cref="DevicePlanner.Plan"/>, by phase: <paramref name="Tree"/> (the mirror's diff and its
-/// upload and scatter enqueued), <paramref name="Launch"/> (sizing, the query upload and the planning launches),
-/// <paramref name="Wait"/> (until the plan's totals are read back: the planning kernels' device time shows here) and
-/// <paramref name="Fill"/> (sizing the plan's buffers and launching the fill).
+/// Host seconds of two parts of one <see cref="DevicePlanner.Plan"/>: <paramref name="Tree"/> (the mirror's diff, its
+/// upload and scatter enqueued) and <paramref name="Wait"/> (from the planning launches until the plan's totals are read
+/// back: the planning kernels' device time shows here). The rest is sizing, the query upload and the launches.
 /// </summary>
-internal readonly record struct DevicePlanPhases(double Tree, double Launch, double Wait, double Fill);
+internal readonly record struct DevicePlanPhases(double Tree, double Wait);

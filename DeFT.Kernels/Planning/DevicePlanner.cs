@@ -160,10 +160,8 @@ public sealed class DevicePlanner : IDisposable
         long launched = Stopwatch.GetTimestamp();
         s.Synchronize();
         uploadsInFlight = false;
-        long known = Stopwatch.GetTimestamp();
+        LastPhases = new DevicePlanPhases(Seconds(start, synced), Seconds(launched, Stopwatch.GetTimestamp()));
         Fill(target, v, queries.Count, s);
-        LastPhases = new DevicePlanPhases(Seconds(start, synced), Seconds(synced, launched), Seconds(launched, known),
-            Seconds(known, Stopwatch.GetTimestamp()));
     }
 
     private static double Seconds(long from, long to) => (to - from) / (double)Stopwatch.Frequency;
