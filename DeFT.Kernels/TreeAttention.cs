@@ -104,6 +104,10 @@ public sealed class TreeAttention
         _ => throw new ArgumentOutOfRangeException(nameof(kernel), kernel, "RowsPerTask needs a concrete kernel: CudaCore or TensorCore."),
     };
 
+    /// <summary>Bytes of one element of a partial row for <paramref name="elements"/> (<see cref="IElement.HalfPartials"/>): 2 for fp16, 4 (fp32) for bf16.</summary>
+    internal static int PartialElementBytes(ElementType elements) =>
+        (elements == ElementType.Float16 ? default(Float16Element).HalfPartials : default(BFloat16Element).HalfPartials) ? 2 : sizeof(float);
+
     /// <summary>Rows per task of <paramref name="kernel"/> on a plan that is (<paramref name="streaming"/>) or is not streaming.</summary>
     internal static int RowsPerTask(AttentionKernel kernel, bool streaming) =>
         kernel == AttentionKernel.TensorCore && streaming ? TensorCoreLayout.RowsPerTask<StreamingTensorCoreShape<HeadDim128>>() : RowsPerTask(kernel);

@@ -4,6 +4,7 @@ using DeFT.Bench.Reports;
 using DeFT.Bench.Setup;
 using DeFT.Core;
 using DeFT.Core.Planning;
+using DeFT.Kernels;
 using DeFT.Kernels.Planning;
 using DeFT.Workloads;
 using Spectre.Console;
@@ -90,7 +91,7 @@ public sealed class PlanCommand : Command<PlanCommand.Settings>
     private static PlanMethodRecord Row(string name, Workload w, HeadConfig heads, PlanMethod method, PlannerOptions options, ParallelismTarget? target)
     {
         var (plan, planUs) = HostTimer.Median(() => TreePlanner.Plan(w.Tree, w.Queries, method, options));
-        var s = PlanStatistics.Compute(plan, heads);
+        var s = PlanStatistics.Compute(plan, heads, partialElementBytes: TreeAttention.PartialElementBytes(ElementType.Float16));
         var row = new PlanMethodRecord(name, s.KvBytesRead, s.UniqueKvBytes, null,
             s.PartialBytesWritten, s.PartialBytesRead, s.WorkItems, s.PaddedPairs, s.Flops, planUs);
         if (target is null) return row;

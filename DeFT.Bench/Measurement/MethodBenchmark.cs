@@ -116,7 +116,7 @@ public sealed class MethodBenchmark : IDisposable
                 times = Percentiles.Of(DeviceTimer.Measure(stream, s => attention.Run(devicePlan, elements, q.View, layer, output.View, default, s),
                     options.Warmups, options.Reps, flush));
             }
-            var stats = PlanStatistics.Compute(plan, heads);
+            var stats = PlanStatistics.Compute(plan, heads, partialElementBytes: TreeAttention.PartialElementBytes(elements));
             double memoryFloor = Floors.MemoryUs(stats, options.BandwidthGBs);
             double? computeFloor = Floors.ComputeUs(stats, options.TensorTflops);
             double floor = Math.Max(memoryFloor, computeFloor ?? 0);

@@ -2,9 +2,8 @@ namespace DeFT.Core.Planning;
 
 /// <summary>
 /// The IO model of a plan for one layer: what the partial-attention and reduction passes read and write.
-/// KV is counted per work item (a token in k items is read k times); partial results are counted as fp32 rows of D
-/// plus one fp32 LSE per (partial slot, query head), which is what bf16 runs store (fp16 runs store the rows as fp16
-/// pairs since run v27: half these row bytes).
+/// KV is counted per work item (a token in k items is read k times); partial results are rows of D elements of the
+/// kernels' partial type (fp32 unless told: fp16 runs store fp16 rows) plus one fp32 LSE per (partial slot, query head).
 /// </summary>
 /// <param name="KvBytesRead">K and V bytes read by all work items.</param>
 /// <param name="UniqueKvBytes">K and V bytes of the distinct visible tokens: the least any method must read.</param>
@@ -18,11 +17,14 @@ namespace DeFT.Core.Planning;
 public sealed record PlanStatistics(long KvBytesRead, long UniqueKvBytes, long QueryBytes, long PartialBytesWritten,
     long PartialBytesRead, int WorkItems, long PaddedPairs, double Flops, double UsefulFlops)
 {
-    /// <summary>Computes the model for <paramref name="plan"/> with <paramref name="heads"/> and KV/Q elements of <paramref name="elementBytes"/> bytes.</summary>
-    public static PlanStatistics Compute(AttentionPlan plan, HeadConfig heads, int elementBytes = 2)
+    /// <summary>
+    /// Computes the model for <paramref name="plan"/> with <paramref name="heads"/>, KV/Q elements of
+    /// <paramref name="elementBytes"/> bytes and partial rows of <paramref name="partialElementBytes"/> bytes per element.
+    /// </summary>
+    public static PlanStatistics Compute(AttentionPlan plan, HeadConfig heads, int elementBytes = 2, int partialElementBytes = sizeof(float))
     {
         long kvTokenBytes = 2L * heads.KvHeads * heads.HeadDim * elementBytes;
-        long partialBytes = (long)heads.QueryHeads * (heads.HeadDim + 1) * sizeof(float);
+        long partialBytes = (long)heads.QueryHeads * ((long)heads.HeadDim * partialElementBytes + sizeof(float));
         long tokenReads = 0, pairs = 0;
         foreach (var item in plan.Items)
         {

@@ -79,6 +79,21 @@ public class PlanStatisticsTests
     }
 
     [Fact]
+    public void Partial_rows_of_16_bit_elements_count_half_the_row_bytes()
+    {
+        // fp16 runs store partial rows as fp16 pairs (bf16 ones as fp32): a partial slot is then 2·(4·2 + 4) = 24 B.
+        var (tree, queries) = Tiny();
+        var plan = TreePlanner.Plan(tree, queries, PlanMethod.Node, new PlannerOptions { BlockTokens = 2 });
+        int fp16 = DeFT.Kernels.TreeAttention.PartialElementBytes(DeFT.Kernels.ElementType.Float16);
+        fp16.Should().Be(2);
+        DeFT.Kernels.TreeAttention.PartialElementBytes(DeFT.Kernels.ElementType.BFloat16).Should().Be(4);
+        var stats = PlanStatistics.Compute(plan, TinyHeads, partialElementBytes: fp16);
+        stats.PartialBytesWritten.Should().Be(6 * 24);
+        stats.PartialBytesRead.Should().Be(6 * 24);
+        stats.KvBytesRead.Should().Be(PlanStatistics.Compute(plan, TinyHeads).KvBytesRead, "only the partial rows shrink");
+    }
+
+    [Fact]
     public void Tiny_tree_sequence_and_node_statistics_by_hand()
     {
         var (tree, queries) = Tiny();
