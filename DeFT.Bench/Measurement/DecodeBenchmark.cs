@@ -122,8 +122,9 @@ public sealed class DecodeBenchmark
                         session.PlanOnDevice(devicePlanners[m]!, devicePlans[m], method, planner, stream);
                         stream.Synchronize();
                         t.Plan += Stopwatch.GetElapsedTime(deviceStart).TotalSeconds;
-                        t.PlanTree += devicePlanners[m]!.LastPhases.Tree;
-                        t.PlanWait += devicePlanners[m]!.LastPhases.Wait;
+                        var phases = devicePlanners[m]!.LastPhases;
+                        t.PlanTree += phases.Tree;
+                        t.PlanWait += phases.Wait;
                         plan = session.Plan(method, planner); // the same plan, for the IO model only (untimed)
                     }
                     else

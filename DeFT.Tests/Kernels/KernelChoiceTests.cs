@@ -39,8 +39,6 @@ public sealed class KernelChoiceTests(CpuAcceleratorFixture fixture)
         foreach (var (spec, method, streaming, wide, narrow) in cases)
         {
             var w = TreeSpec.Build(spec);
-            var data = AttentionData.Random(heads, w.Queries.Length, w.SlotCount, seed: 5);
-            var reference = ReferenceAttention.Compute(w.Tree, w.Queries, data);
             var plan = TreePlanner.Plan(w.Tree, w.Queries, method);
             using var devicePlan = attention.CreatePlan();
             attention.Upload(devicePlan, plan);
@@ -53,30 +51,33 @@ public sealed class KernelChoiceTests(CpuAcceleratorFixture fixture)
             var items = plan.Items.ToArray();
             tasks.Skip(wide).Count(t => t.RowBegin == 0 && items[t.Item].QueryCount * heads.GroupSize <= 16)
                 .Should().Be(narrow, $"{because}: every narrow task is a whole item of at most 16 rows");
-            var (output, _) = KernelRunner.Run(attention, plan, data);
-            var (maxAbs, rel) = ErrorMetrics.Compare(output, reference.Output);
-            maxAbs.Should().BeLessThan(2e-3, because);
-            rel.Should().BeLessThan(1e-3, because);
+            MatchesReference(attention, w, plan, seed: 5, because);
         }
         // At the default threshold a tree this small keeps one launch: the second would cost more than it streams.
         var small = TreeSpec.Build("1,6_8,6");
+        var nodePlan = TreePlanner.Plan(small.Tree, small.Queries, PlanMethod.Node);
         using var onePass = fixture.For(heads, AttentionKernel.Auto).CreatePlan();
-        fixture.For(heads, AttentionKernel.Auto).Upload(onePass, TreePlanner.Plan(small.Tree, small.Queries, PlanMethod.Node));
+        fixture.For(heads, AttentionKernel.Auto).Upload(onePass, nodePlan);
         onePass.WideTaskCount.Should().Be(onePass.TaskCount, "a small plan is not split");
 
         // At GQA 1 every item of that tree holds at most 6 rows: all of them run as narrow tasks, in one launch.
         var gqa1 = new HeadConfig(4, 4, 64);
         var allNarrow = fixture.For(gqa1, AttentionKernel.Auto);
-        var nodePlan = TreePlanner.Plan(small.Tree, small.Queries, PlanMethod.Node);
         using var narrowOnly = allNarrow.CreatePlan();
         allNarrow.Upload(narrowOnly, nodePlan);
         narrowOnly.PackRows.Should().BeFalse("the root's tokens are shared by six queries");
         narrowOnly.WideTaskCount.Should().Be(0, "no item has more than 16 rows");
         narrowOnly.TaskCount.Should().Be(nodePlan.Items.Length, "one narrow task per item");
-        var gqa1Data = AttentionData.Random(gqa1, small.Queries.Length, small.SlotCount, seed: 6);
-        var (narrowOutput, _) = KernelRunner.Run(allNarrow, nodePlan, gqa1Data);
-        var (narrowMax, narrowRel) = ErrorMetrics.Compare(narrowOutput, ReferenceAttention.Compute(small.Tree, small.Queries, gqa1Data).Output);
-        narrowMax.Should().BeLessThan(2e-3);
-        narrowRel.Should().BeLessThan(1e-3);
+        MatchesReference(allNarrow, small, nodePlan, seed: 6, "1,6_8,6 Node at GQA 1");
+    }
+
+    // Runs the plan on random data and compares the output with the double-precision reference.
+    private static void MatchesReference(TreeAttention attention, Workload w, AttentionPlan plan, int seed, string because)
+    {
+        var data = AttentionData.Random(attention.Heads, w.Queries.Length, w.SlotCount, seed);
+        var (output, _) = KernelRunner.Run(attention, plan, data);
+        var (maxAbs, rel) = ErrorMetrics.Compare(output, ReferenceAttention.Compute(w.Tree, w.Queries, data).Output);
+        maxAbs.Should().BeLessThan(2e-3, because);
+        rel.Should().BeLessThan(1e-3, because);
     }
 }
