@@ -19,9 +19,9 @@ namespace DeFT.Kernels.Attention;
 /// </para>
 /// <para>
 /// Pipeline (two stages, one barrier per 32-token tile): the copies of tile i+1 (K and V rows by 16-byte
-/// <c>cp.async</c>, their masks by 8-byte <c>cp.async</c>, the KV slots of tile i+2 by 4-byte <c>cp.async</c>; tokens
-/// past the item are zero-filled and masked) are issued right after the barrier that publishes tile i, so they land
-/// while tile i is computed and no copy waits on a global load. Per tile and warp:
+/// <c>cp.async</c>, their addresses from slots in shared memory, their masks by 8-byte <c>cp.async</c>, the KV slots of
+/// tile i+2 by 4-byte <c>cp.async</c>; tokens past the item are zero-filled and masked) are issued right after the
+/// barrier that publishes tile i, so they land while tile i is computed and no copy waits on a global load. Per tile and warp:
 /// S = Q·Kᵀ (K B-fragments by <c>ldmatrix.x4</c>, two per load); the optional logit soft cap; the mask, skipped when
 /// every token of the tile is visible to every row of the task (one <c>bar.red.and</c>, the barrier itself); online
 /// softmax on the S fragments (row max over a quad with two xor-shuffles, exp2 in fp32 with the scale inside its FMA,
@@ -73,15 +73,17 @@ internal static class TensorCoreAttentionKernel
         int posHigh = task.Position(rowHigh);
         int tiles = (item.TokenCount + tileTokens - 1) / tileTokens;
 
-        // Prologue copies: the Q rows (into stage 1's space), tile 0 (its slots read from global memory) and the
-        // slots of tile 1; then the Q fragments into registers.
-        StageQ<TShape>(p, smem, task, tid);
-        var copy = CopyLane.For<TShape>(task, tid);
-        IssueTile<TShape>(p, smem, task, copy, 0, 0, -1, tid);
+        // Prologue copies: the KV slots of tiles 0 and 1 and the Q rows (into stage 1's space); once they have landed,
+        // tile 0, whose copies fly while the Q fragments are loaded into registers. Every tile's copies read their
+        // slots from shared memory, so no copy waits on a global load.
+        IssueSlots<TShape>(p, smem, task, 0, 0, tid);
         IssueSlots<TShape>(p, smem, task, 1, 1, tid);
+        StageQ<TShape>(p, smem, task, tid);
         if (tid < tileTokens) smem.Words[poisonWord + tid] = 0u;
         CpAsync.WaitAll();
         Group.Barrier();
+        var copy = CopyLane.For<TShape>(p, task, tid);
+        IssueTile<TShape>(p, smem, task, copy, 0, 0, TensorCoreLayout.SlotWord<TShape>(0), tid);
 
         var head = default(HeadFragments);
         // This lane's ldmatrix rows: Q and V as (rows / tokens 8·((l/8)%2) + l%8, dims 8·(l/16)); K as
@@ -184,31 +186,38 @@ internal static class TensorCoreAttentionKernel
 
     // This thread's share of every tile's K/V copies. With C 16-byte chunks per row and G threads, thread i copies
     // chunk i mod C of rows i / C, i / C + G / C, ... (threads past the last whole row of a pass copy nothing), so its
-    // chunk, and with it its offset within a slot's KV head, is the same for every tile: computed once, before the loop.
+    // chunk, and with it its address within a slot, is the same for every tile: computed once, before the loop. A
+    // copy's K and V addresses are then one wide multiply-add each (slot × slot bytes + this base).
     private struct CopyLane
     {
         public int FirstRow;   // first tile row it copies (the tile's token count when none)
         public int Word;       // word of its chunk in row 0 of a stage's K tile
-        public long Chunk;     // its chunk's index within slot 0 of the task's KV head, in 16-byte units
+        public long Chunk;     // its chunk's index within slot 0 of the task's KV head, in 16-byte units (the CPU's index)
+        public ulong K, V;     // device addresses of that chunk of slot 0 in K and V
+        public uint SlotBytes; // bytes of one slot (every KV head's row)
 
-        public static CopyLane For<TShape>(in TaskContext task, int tid) where TShape : struct, ITensorCoreShape
+        public static CopyLane For<TShape>(AttentionParams p, in TaskContext task, int tid) where TShape : struct, ITensorCoreShape
         {
             int chunksPerRow = TensorCoreLayout.ChunksPerRow<TShape>();
             int rowsPerPass = TensorCoreLayout.GroupSize<TShape>() / chunksPerRow;
             int row = tid / chunksPerRow;
             int chunk = tid - row * chunksPerRow; // not %, which ILGPU emits as a full division here
+            long first = (long)task.KvHead * chunksPerRow + chunk;
             return new CopyLane
             {
                 FirstRow = row < rowsPerPass ? row : default(TShape).TileTokens,
                 Word = 4 * chunk,
-                Chunk = (long)task.KvHead * chunksPerRow + chunk,
+                Chunk = first,
+                K = (ulong)(p.KAddress + 16L * first),
+                V = (ulong)(p.VAddress + 16L * first),
+                SlotBytes = (uint)(16 * p.KvHeads * chunksPerRow),
             };
         }
     }
 
     // Issues this thread's copies of tile `tile` into the stage at word `stage`: K and V rows by 16-byte chunks (tokens
-    // past the item zero-filled; a copy costs a slot load and one wide multiply-add) and its token's mask. The slots come
-    // from the slot buffer at word `slots` (copied a tile ahead), or from global memory when it is -1.
+    // past the item zero-filled), their slots read from the slot buffer at word `slots` (copied a tile or more ahead),
+    // and its token's mask.
     private static void IssueTile<TShape>(AttentionParams p, SharedWindow smem, in TaskContext task, in CopyLane lane, int tile,
         int stage, int slots, int tid) where TShape : struct, ITensorCoreShape
     {
@@ -218,22 +227,21 @@ internal static class TensorCoreAttentionKernel
         int tileWords = TensorCoreLayout.TileWords<TShape>();
         int chunksPerRow = TensorCoreLayout.ChunksPerRow<TShape>();
         int rowsPerPass = TensorCoreLayout.GroupSize<TShape>() / chunksPerRow;
-        // K and V seen from this lane's chunk of slot 0, so a copy's address is one unsigned wide multiply-add.
-        var k16 = p.K.Cast<Vec16>().SubView(lane.Chunk);
-        var v16 = p.V.Cast<Vec16>().SubView(lane.Chunk);
-        long kAddress = p.KAddress + 16L * lane.Chunk;
-        long vAddress = p.VAddress + 16L * lane.Chunk;
+        var k16 = p.K.Cast<Vec16>();
+        var v16 = p.V.Cast<Vec16>();
         int first = task.Item.TokenBegin + tile * tileTokens;
         int count = XMath.Min(tileTokens, task.Item.TokenEnd - first);
-        uint slotChunks = (uint)(p.KvHeads * chunksPerRow);
+        long slotChunks = p.KvHeads * chunksPerRow;
         for (int j = lane.FirstRow; j < tileTokens; j += rowsPerPass)
         {
             bool valid = j < count;
-            uint slot = !valid ? 0u : slots >= 0 ? smem.Words[slots + j] : (uint)p.TokenSlots[first + j];
-            long at = (long)((ulong)slot * slotChunks);
+            uint slot = smem.Words[slots + j];
+            slot = valid ? slot : 0u;
+            ulong offset = (ulong)slot * lane.SlotBytes;
+            long index = slot * slotChunks + lane.Chunk;
             int word = stage + j * rowWords + lane.Word;
-            CpAsync.Copy16(smem, word, k16, kAddress, at, valid);
-            CpAsync.Copy16(smem, word + tileWords, v16, vAddress, at, valid);
+            CpAsync.Copy16(smem, word, k16, index, (long)(lane.K + offset), valid);
+            CpAsync.Copy16(smem, word + tileWords, v16, index, (long)(lane.V + offset), valid);
         }
         if (tid < tileTokens)
         {
@@ -273,7 +281,7 @@ internal static class TensorCoreAttentionKernel
             int chunk = c - r * chunksPerRow;
             bool valid = r < task.RowCount;
             long at = valid ? task.QOffset(p, r, dim) / 8 + chunk : 0L;
-            CpAsync.Copy16(smem, qWord + r * rowWords + 4 * chunk, q16, p.QAddress, at, valid);
+            CpAsync.Copy16(smem, qWord + r * rowWords + 4 * chunk, q16, at, p.QAddress + 16L * at, valid);
         }
     }
 

@@ -16,15 +16,16 @@ namespace DeFT.Kernels.Primitives;
 internal static class CpAsync
 {
     /// <summary>
-    /// Copies 16 bytes, element <paramref name="index"/> of <paramref name="source"/> (whose element 0 is at device
-    /// address <paramref name="sourceAddress"/>), to word <paramref name="word"/> (a multiple of 4) of
+    /// Copies 16 bytes, element <paramref name="index"/> of <paramref name="source"/>, whose device address the caller
+    /// gives as <paramref name="address"/> (a kernel that copies many elements derives it more cheaply than an element
+    /// index could be turned into one here), to word <paramref name="word"/> (a multiple of 4) of
     /// <paramref name="shared"/>; when <paramref name="valid"/> is false it writes 16 zero bytes and reads nothing (the
-    /// index must still name an element of <paramref name="source"/>: callers pass 0, so no select is paid per copy here).
+    /// index must still name an element of <paramref name="source"/>). On CUDA only the address is used, on the CPU only the index.
     /// </summary>
-    public static void Copy16(SharedWindow shared, int word, ArrayView<Vec16> source, long sourceAddress, long index, bool valid)
+    public static void Copy16(SharedWindow shared, int word, ArrayView<Vec16> source, long index, long address, bool valid)
     {
         if (Accelerator.CurrentType == AcceleratorType.Cuda)
-            Copy16At(shared.AddressOf(word), sourceAddress + index * 16L, valid ? 16u : 0u);
+            Copy16At(shared.AddressOf(word), address, valid ? 16u : 0u);
         else
             shared.Words.Cast<Vec16>()[word / 4] = valid ? source[index] : default;
     }
