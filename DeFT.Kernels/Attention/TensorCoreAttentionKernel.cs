@@ -266,22 +266,40 @@ internal static class TensorCoreAttentionKernel
         range.Begin <= firstPosition && range.End > lastPosition;
 
     // Copies the task's Q rows into stage 1's space, row-major with the K/V row stride (16-byte chunks; rows past the
-    // task zero-filled).
+    // task zero-filled). As for K and V, thread i copies chunk i mod C of rows i / C, i / C + G / C, ...; task row r is
+    // head (RowBegin + r) mod g of the query at ordered position (RowBegin + r) / g (past the item's first), so one
+    // division places a thread's first row and each further row only carries head into position.
     private static void StageQ<TShape>(AttentionParams p, SharedWindow smem, in TaskContext task, int tid)
         where TShape : struct, ITensorCoreShape
     {
-        int dim = default(TShape).Value;
         int rowWords = TensorCoreLayout.RowWords<TShape>();
         int chunksPerRow = TensorCoreLayout.ChunksPerRow<TShape>();
+        int rowsPerPass = TensorCoreLayout.GroupSize<TShape>() / chunksPerRow;
         int qWord = TensorCoreLayout.QWord<TShape>();
         var q16 = p.Q.Cast<Vec16>();
-        for (int c = tid; c < TensorCoreLayout.RowsPerTask<TShape>() * chunksPerRow; c += TensorCoreLayout.GroupSize<TShape>())
+        int g = task.GroupHeads;
+        int r = tid / chunksPerRow;
+        int chunk = tid - r * chunksPerRow;
+        if (r >= rowsPerPass) return; // past the last whole row of a pass
+        int row = task.RowBegin + r;
+        int position = row / g;
+        int head = row - position * g;
+        position += task.Item.QueryBegin;
+        int queryStep = rowsPerPass / g;
+        int headStep = rowsPerPass - queryStep * g;
+        long firstHead = (long)task.KvHead * g;
+        for (; r < TensorCoreLayout.RowsPerTask<TShape>(); r += rowsPerPass)
         {
-            int r = c / chunksPerRow;
-            int chunk = c - r * chunksPerRow;
             bool valid = r < task.RowCount;
-            long at = valid ? task.QOffset(p, r, dim) / 8 + chunk : 0L;
+            long at = valid ? ((long)p.QueryOrder[position] * p.QueryHeads + firstHead + head) * chunksPerRow + chunk : 0L;
             CpAsync.Copy16(smem, qWord + r * rowWords + 4 * chunk, q16, at, p.QAddress + 16L * at, valid);
+            position += queryStep;
+            head += headStep;
+            if (head >= g)
+            {
+                head -= g;
+                position++;
+            }
         }
     }
 

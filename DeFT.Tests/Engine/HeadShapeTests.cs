@@ -25,6 +25,26 @@ public sealed class HeadShapeTests(CpuAcceleratorFixture fixture)
         ErrorMetrics.ShouldMatch(output, lse, ReferenceAttention.Compute(w.Tree, w.Queries, data), $"D {headDim}, {method}");
     }
 
+    /// <summary>
+    /// Groups of 3 and 5 query heads per KV head: a task's rows then start mid-query (64 is no multiple of the group) and,
+    /// at D 96, a copy pass of the four-warp shape covers 10 rows of Q with 8 threads idle, which the Q staging's carries
+    /// must get right.
+    /// </summary>
+    [Theory]
+    [InlineData(12, 4, 96, PlanMethod.Flatten)]
+    [InlineData(20, 4, 64, PlanMethod.Node)]
+    public void Query_head_groups_that_are_not_powers_of_two_match_the_reference(int queryHeads, int kvHeads, int headDim, PlanMethod method)
+    {
+        var heads = new HeadConfig(queryHeads, kvHeads, headDim);
+        var w = TreeSpec.Build("1,30_40,9");
+        var data = AttentionData.Random(heads, w.Queries.Length, w.SlotCount, seed: queryHeads);
+        var attention = fixture.For(heads, AttentionKernel.TensorCore);
+        var plan = TreePlanner.Plan(w.Tree, w.Queries, method);
+        plan.Items.ToArray().Should().Contain(i => i.QueryCount * heads.GroupSize > 64, "some item spans tasks");
+        var (output, lse) = KernelRunner.Run(attention, plan, data);
+        ErrorMetrics.ShouldMatch(output, lse, ReferenceAttention.Compute(w.Tree, w.Queries, data), $"{heads}, {method}");
+    }
+
     [Fact]
     public void The_cuda_core_kernel_refuses_head_dims_it_does_not_hold_and_the_default_picks_tensor_cores()
     {
