@@ -69,10 +69,10 @@ public sealed class TreeAttention
         PtxIntrinsics.Register(accelerator.Context);
         (cudaCoreKernel, tensorCoreKernel, streamingKernel, mergeKernel, tensorCoreConfig, streamingConfig) = heads.HeadDim switch
         {
-            64 => Load<HeadDim64>(accelerator, Kernel, Options.Elements),
-            96 => Load<HeadDim96>(accelerator, Kernel, Options.Elements),
-            128 => Load<HeadDim128>(accelerator, Kernel, Options.Elements),
-            _ => Load<HeadDim256>(accelerator, Kernel, Options.Elements),
+            64 => Load<HeadDim64>(accelerator, Kernel, Options.Elements, Scores.SoftCap > 0),
+            96 => Load<HeadDim96>(accelerator, Kernel, Options.Elements, Scores.SoftCap > 0),
+            128 => Load<HeadDim128>(accelerator, Kernel, Options.Elements, Scores.SoftCap > 0),
+            _ => Load<HeadDim256>(accelerator, Kernel, Options.Elements, Scores.SoftCap > 0),
         };
     }
 
@@ -340,14 +340,22 @@ public sealed class TreeAttention
     private static long DeviceAddress<T>(ArrayView<T> view) where T : unmanaged =>
         view.Length == 0 ? 0L : view.LoadEffectiveAddressAsPtr().ToInt64();
 
+    /// <summary>The tensor-core kernel for <typeparamref name="TShape"/> and <typeparamref name="TElement"/>, soft-capping logits when <paramref name="capped"/>.</summary>
+    private static Action<AcceleratorStream, KernelConfig, AttentionParams> LoadTensorCore<TShape, TElement>(Accelerator accelerator, bool capped)
+        where TShape : struct, ITensorCoreShape where TElement : struct, IElement =>
+        capped
+            ? LoadTensorCore<TShape, TElement, TanhCapped>(accelerator)
+            : LoadTensorCore<TShape, TElement, Uncapped>(accelerator);
+
     /// <summary>
-    /// The tensor-core kernel for <typeparamref name="TShape"/> and <typeparamref name="TElement"/>: on CUDA with the shape's
-    /// launch bounds (<see cref="LaunchBounds"/>) and, for shapes above 48 KB of shared memory, the driver's limit raised.
+    /// The tensor-core kernel for <typeparamref name="TShape"/>, <typeparamref name="TElement"/> and <typeparamref name="TCap"/>:
+    /// on CUDA with the shape's launch bounds (<see cref="LaunchBounds"/>) and, for shapes above 48 KB of shared memory,
+    /// the driver's limit raised.
     /// </summary>
-    private static Action<AcceleratorStream, KernelConfig, AttentionParams> LoadTensorCore<TShape, TElement>(Accelerator accelerator)
-        where TShape : struct, ITensorCoreShape where TElement : struct, IElement
+    private static Action<AcceleratorStream, KernelConfig, AttentionParams> LoadTensorCore<TShape, TElement, TCap>(Accelerator accelerator)
+        where TShape : struct, ITensorCoreShape where TElement : struct, IElement where TCap : struct, ILogitCap
     {
-        Action<AttentionParams> method = TensorCoreAttentionKernel.Kernel<TShape, TElement>;
+        Action<AttentionParams> method = TensorCoreAttentionKernel.Kernel<TShape, TElement, TCap>;
         if (accelerator is not CudaAccelerator cuda) return accelerator.LoadKernel(method);
         var kernel = LaunchBounds.Load(cuda, method.Method, TensorCoreLayout.GroupSize<TShape>(), default(TShape).MinGroupsPerMultiprocessor);
         int bytes = TensorCoreLayout.SharedBytes<TShape>();
@@ -358,22 +366,22 @@ public sealed class TreeAttention
     /// <summary>The kernels of head dimension <typeparamref name="TDim"/> for <paramref name="elements"/>.</summary>
     private static (Action<AcceleratorStream, KernelConfig, AttentionParams>?, Action<AcceleratorStream, KernelConfig, AttentionParams>?,
         Action<AcceleratorStream, KernelConfig, AttentionParams>?, Action<AcceleratorStream, KernelConfig, AttentionParams>, KernelConfig, KernelConfig)
-        Load<TDim>(Accelerator accelerator, AttentionKernel kernel, ElementType elements) where TDim : struct, IHeadDim =>
+        Load<TDim>(Accelerator accelerator, AttentionKernel kernel, ElementType elements, bool capped) where TDim : struct, IHeadDim =>
         elements == ElementType.BFloat16
-            ? Load<TDim, BFloat16Element>(accelerator, kernel)
-            : Load<TDim, Float16Element>(accelerator, kernel);
+            ? Load<TDim, BFloat16Element>(accelerator, kernel, capped)
+            : Load<TDim, Float16Element>(accelerator, kernel, capped);
 
     /// <summary>Loads the partial kernels <paramref name="kernel"/> needs (tensor cores in both shapes unless CUDA cores are named) and the merge kernel.</summary>
     private static (Action<AcceleratorStream, KernelConfig, AttentionParams>?, Action<AcceleratorStream, KernelConfig, AttentionParams>?,
         Action<AcceleratorStream, KernelConfig, AttentionParams>?, Action<AcceleratorStream, KernelConfig, AttentionParams>, KernelConfig, KernelConfig)
-        Load<TDim, TElement>(Accelerator accelerator, AttentionKernel kernel)
+        Load<TDim, TElement>(Accelerator accelerator, AttentionKernel kernel, bool capped)
         where TDim : struct, IHeadDim
         where TElement : struct, IElement
     {
         bool tensor = kernel != AttentionKernel.CudaCore;
         return (kernel == AttentionKernel.CudaCore ? accelerator.LoadKernel<AttentionParams>(PartialAttentionKernel.Kernel<TDim, TElement>) : null,
-            tensor ? LoadTensorCore<TensorCoreShape<TDim>, TElement>(accelerator) : null,
-            tensor ? LoadTensorCore<StreamingTensorCoreShape<TDim>, TElement>(accelerator) : null,
+            tensor ? LoadTensorCore<TensorCoreShape<TDim>, TElement>(accelerator, capped) : null,
+            tensor ? LoadTensorCore<StreamingTensorCoreShape<TDim>, TElement>(accelerator, capped) : null,
             accelerator.LoadKernel<AttentionParams>(MergeKernel.Kernel<TDim, TElement>),
             TensorCoreConfig<TensorCoreShape<TDim>>(), TensorCoreConfig<StreamingTensorCoreShape<TDim>>());
     }

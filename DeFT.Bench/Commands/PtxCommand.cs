@@ -119,7 +119,7 @@ public sealed class PtxCommand : Command<PtxCommand.Settings>
         new(name, Method(MergeKernel.Kernel<TDim, Float16Element>), MergeKernel.GroupSize, 0, 0);
 
     private static KernelEntry TensorCore<TShape, TElement>(string name) where TShape : struct, ITensorCoreShape where TElement : struct, IElement =>
-        new(name, Method(TensorCoreAttentionKernel.Kernel<TShape, TElement>), TensorCoreLayout.GroupSize<TShape>(),
+        new(name, Method(TensorCoreAttentionKernel.Kernel<TShape, TElement, Uncapped>), TensorCoreLayout.GroupSize<TShape>(),
             TensorCoreLayout.SharedBytes<TShape>(), default(TShape).MinGroupsPerMultiprocessor);
 
     private static MethodInfo Method(Action<AttentionParams> kernel) => kernel.Method;

@@ -43,8 +43,12 @@ internal static class TensorCoreAttentionKernel
     /// <summary>How far (log2 units) a tile's row maximum may exceed the row's reference maximum before O is rescaled.</summary>
     private const float RescaleThreshold = 8f;
 
-    /// <summary>The kernel, specialised for tile shape <typeparamref name="TShape"/> and element type <typeparamref name="TElement"/>.</summary>
-    internal static void Kernel<TShape, TElement>(AttentionParams p) where TShape : struct, ITensorCoreShape where TElement : struct, IElement
+    /// <summary>
+    /// The kernel, specialised for tile shape <typeparamref name="TShape"/>, element type <typeparamref name="TElement"/>
+    /// and logit cap <typeparamref name="TCap"/> (whose <see cref="ILogitCap.Capped"/> must match <see cref="AttentionParams.SoftCapLog2"/> ≠ 0).
+    /// </summary>
+    internal static void Kernel<TShape, TElement, TCap>(AttentionParams p)
+        where TShape : struct, ITensorCoreShape where TElement : struct, IElement where TCap : struct, ILogitCap
     {
         var element = default(TElement);
         var shape = default(TShape);
@@ -100,7 +104,7 @@ internal static class TensorCoreAttentionKernel
         var rowSums = default(MmaAccumulator);
         var ones = new MmaB { B0 = element.OnePair, B1 = element.OnePair };
         // Soft-capped logits are transformed before the softmax, so its multiplier (folded into exp2's FMA) is then 1.
-        bool capped = p.SoftCapLog2 != 0f;
+        bool capped = default(TCap).Capped;
         float softmaxScale = capped ? 1f : p.ScoreScale;
         bool poisonedLow = false, poisonedHigh = false;
 

@@ -29,7 +29,7 @@ public sealed class KernelPtxTests(CpuAcceleratorFixture fixture)
     public static TheoryData<string, int> Kernels => new()
     {
         { "plan", 20 }, { "flat tokens", 2 }, { "fill", 3 }, { "KV scatter", 2 }, { "tensor-core D128 fp16", 2 },
-        { "tensor-core streaming D256 bf16", 2 }, { "CUDA-core D64 fp16", 2 }, { "merge D128 bf16", 2 },
+        { "tensor-core streaming D256 bf16 capped", 2 }, { "CUDA-core D64 fp16", 2 }, { "merge D128 bf16", 2 },
     };
 
     [Theory, MemberData(nameof(Kernels))]
@@ -63,8 +63,8 @@ public sealed class KernelPtxTests(CpuAcceleratorFixture fixture)
         "flat tokens" => Explicit<PlanViews>(LayoutKernels.FlatTokens),
         "fill" => Implicit(ItemKernels.Fill),
         "KV scatter" => EntryPointDescription.FromImplicitlyGroupedKernel(((Action<Index1D, KvScatter>)KvScatter.Kernel).Method),
-        "tensor-core D128 fp16" => Explicit<AttentionParams>(TensorCoreAttentionKernel.Kernel<TensorCoreShape<HeadDim128>, Float16Element>),
-        "tensor-core streaming D256 bf16" => Explicit<AttentionParams>(TensorCoreAttentionKernel.Kernel<StreamingTensorCoreShape<HeadDim256>, BFloat16Element>),
+        "tensor-core D128 fp16" => Explicit<AttentionParams>(TensorCoreAttentionKernel.Kernel<TensorCoreShape<HeadDim128>, Float16Element, Uncapped>),
+        "tensor-core streaming D256 bf16 capped" => Explicit<AttentionParams>(TensorCoreAttentionKernel.Kernel<StreamingTensorCoreShape<HeadDim256>, BFloat16Element, TanhCapped>),
         "CUDA-core D64 fp16" => Explicit<AttentionParams>(PartialAttentionKernel.Kernel<HeadDim64, Float16Element>),
         "merge D128 bf16" => Explicit<AttentionParams>(MergeKernel.Kernel<HeadDim128, BFloat16Element>),
         _ => throw new ArgumentOutOfRangeException(nameof(kernel), kernel, "no such kernel"),
