@@ -15,8 +15,7 @@ namespace DeFT.Kernels;
 /// Tree attention in the plan/run style of FlashInfer. Create one per accelerator and head config: the
 /// constructor compiles (loads) the kernels once. Per decode step, <see cref="Upload"/> a host
 /// <see cref="AttentionPlan"/> into a <see cref="DevicePlan"/>; per layer, <c>Run</c> only validates
-/// shapes on the host and enqueues the partial-attention kernel (two launches where a plan has narrow tasks; the CUDA-core
-/// kernel adds the merge kernel) with no allocation, no upload and no kernel load. The plan's
+/// shapes on the host and enqueues two kernels (no allocation, no upload, no kernel load). The plan's
 /// method (Adaptive, Flatten, Node or Sequence) decides the grouping; the same kernels run all of them. The
 /// partial-attention kernel (<see cref="AttentionKernel"/>) is fixed in the constructor or, with
 /// <see cref="AttentionKernel.Auto"/> (the default on CUDA), chosen per plan at upload.
@@ -25,7 +24,7 @@ public sealed class TreeAttention
 {
     private readonly Action<AcceleratorStream, KernelConfig, AttentionParams>? cudaCoreKernel;
     private readonly Action<AcceleratorStream, KernelConfig, AttentionParams>? tensorCoreKernel;
-    private readonly Action<AcceleratorStream, KernelConfig, AttentionParams>? mergeKernel;
+    private readonly Action<AcceleratorStream, KernelConfig, AttentionParams> mergeKernel;
     private readonly Action<AcceleratorStream, KernelConfig, AttentionParams>? streamingKernel;
     private readonly KernelConfig tensorCoreConfig;
     private readonly KernelConfig streamingConfig;
@@ -268,9 +267,8 @@ public sealed class TreeAttention
             narrowParams.Tasks = p.Tasks.SubView(wide, narrow);
             streamingKernel!(s, new KernelConfig(narrow * Heads.KvHeads, streamingConfig.GroupDim.X, streamingConfig.SharedMemoryConfig), narrowParams);
         }
-        if (plan.Kernel != AttentionKernel.CudaCore) return; // the tensor-core kernels merge in their epilogue (FusedMerge)
         int pairs = plan.QueryCount * Heads.QueryHeads;
-        mergeKernel!(s, new KernelConfig((pairs + MergeKernel.PairsPerGroup - 1) / MergeKernel.PairsPerGroup, MergeKernel.GroupSize), p);
+        mergeKernel(s, new KernelConfig((pairs + MergeKernel.PairsPerGroup - 1) / MergeKernel.PairsPerGroup, MergeKernel.GroupSize), p);
     }
 
     private AttentionParams Prepare(DevicePlan plan, ElementType elements, ArrayView<ushort> q, KvLayer kv, ArrayView<ushort> output,
@@ -317,7 +315,6 @@ public sealed class TreeAttention
             PartialSlots = plan.PartialSlots.View,
             PartialOutput = plan.PartialOutput.View,
             PartialLse = plan.PartialLse.View,
-            ArrivalCounts = plan.ArrivalCounts.View,
             Output = output,
             Lse = lse,
             QueryHeads = Heads.QueryHeads,
@@ -327,8 +324,6 @@ public sealed class TreeAttention
             VAddress = DeviceAddress(kv.VBits),
             VisibilityAddress = DeviceAddress(plan.TokenVisibility.View),
             SlotsAddress = DeviceAddress(plan.TokenSlots.View),
-            PartialOutputAddress = DeviceAddress(plan.PartialOutput.View),
-            PartialLseAddress = DeviceAddress(plan.PartialLse.View),
             ScoreScale = (float)(Scores.SoftCap > 0 ? Scores.Scale / Scores.SoftCap : Scores.Scale / Math.Log(2)),
             SoftCapLog2 = (float)(Scores.SoftCap / Math.Log(2)),
             PackRows = plan.PackRows ? 1 : 0,
@@ -370,15 +365,15 @@ public sealed class TreeAttention
 
     /// <summary>The kernels of head dimension <typeparamref name="TDim"/> for <paramref name="elements"/>.</summary>
     private static (Action<AcceleratorStream, KernelConfig, AttentionParams>?, Action<AcceleratorStream, KernelConfig, AttentionParams>?,
-        Action<AcceleratorStream, KernelConfig, AttentionParams>?, Action<AcceleratorStream, KernelConfig, AttentionParams>?, KernelConfig, KernelConfig)
+        Action<AcceleratorStream, KernelConfig, AttentionParams>?, Action<AcceleratorStream, KernelConfig, AttentionParams>, KernelConfig, KernelConfig)
         Load<TDim>(Accelerator accelerator, AttentionKernel kernel, ElementType elements, bool capped) where TDim : struct, IHeadDim =>
         elements == ElementType.BFloat16
             ? Load<TDim, BFloat16Element>(accelerator, kernel, capped)
             : Load<TDim, Float16Element>(accelerator, kernel, capped);
 
-    /// <summary>Loads the partial kernels <paramref name="kernel"/> needs: tensor cores in both shapes (which merge in their epilogue), or CUDA cores and the merge kernel.</summary>
+    /// <summary>Loads the partial kernels <paramref name="kernel"/> needs (tensor cores in both shapes unless CUDA cores are named) and the merge kernel.</summary>
     private static (Action<AcceleratorStream, KernelConfig, AttentionParams>?, Action<AcceleratorStream, KernelConfig, AttentionParams>?,
-        Action<AcceleratorStream, KernelConfig, AttentionParams>?, Action<AcceleratorStream, KernelConfig, AttentionParams>?, KernelConfig, KernelConfig)
+        Action<AcceleratorStream, KernelConfig, AttentionParams>?, Action<AcceleratorStream, KernelConfig, AttentionParams>, KernelConfig, KernelConfig)
         Load<TDim, TElement>(Accelerator accelerator, AttentionKernel kernel, bool capped)
         where TDim : struct, IHeadDim
         where TElement : struct, IElement
@@ -387,7 +382,7 @@ public sealed class TreeAttention
         return (kernel == AttentionKernel.CudaCore ? accelerator.LoadKernel<AttentionParams>(PartialAttentionKernel.Kernel<TDim, TElement>) : null,
             tensor ? LoadTensorCore<TensorCoreShape<TDim>, TElement>(accelerator, capped) : null,
             tensor ? LoadTensorCore<StreamingTensorCoreShape<TDim>, TElement>(accelerator, capped) : null,
-            kernel == AttentionKernel.CudaCore ? accelerator.LoadKernel<AttentionParams>(MergeKernel.Kernel<TDim, TElement>) : null,
+            accelerator.LoadKernel<AttentionParams>(MergeKernel.Kernel<TDim, TElement>),
             TensorCoreConfig<TensorCoreShape<TDim>>(), TensorCoreConfig<StreamingTensorCoreShape<TDim>>());
     }
 

@@ -33,12 +33,6 @@ internal struct AttentionParams
     public ArrayView<float> PartialOutput;
     /// <summary>Partial log2-sum-exp2 of the log2-scaled scores <c>[partials, Hq]</c>.</summary>
     public ArrayView<float> PartialLse;
-    /// <summary>
-    /// Partials written so far per (query, query head) <c>[queries, Hq]</c>, all 0 between runs: the tensor-core kernels
-    /// count a row's partial in when they have written it, and the task whose partial completes the row merges it and
-    /// sets the count back to 0 (<see cref="FusedMerge"/>).
-    /// </summary>
-    public ArrayView<int> ArrivalCounts;
     /// <summary>Final output <c>[queries, Hq, D]</c>.</summary>
     public ArrayView<ushort> Output;
     /// <summary>Final natural-log LSE <c>[queries, Hq]</c>, or an empty view when not wanted.</summary>
@@ -59,10 +53,6 @@ internal struct AttentionParams
     public long VisibilityAddress;
     /// <summary>Device address of <see cref="TokenSlots"/>' element 0.</summary>
     public long SlotsAddress;
-    /// <summary>Device address of <see cref="PartialOutput"/>'s element 0 (the tensor-core kernel's merge reads it past L1).</summary>
-    public long PartialOutputAddress;
-    /// <summary>Device address of <see cref="PartialLse"/>'s element 0.</summary>
-    public long PartialLseAddress;
     /// <summary>
     /// Multiplier of a raw score q·k: without a soft cap, the softmax scale times log2(e) (logits are kept in the log2
     /// domain so exp2 is enough); with one, scale / cap, the argument of the cap's tanh.

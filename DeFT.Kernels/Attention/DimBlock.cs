@@ -17,9 +17,6 @@ internal struct DimBlock
     /// <summary>O of dims 16j..16j+7 and 16j+8..16j+15.</summary>
     public MmaAccumulator OLeft, ORight;
 
-    /// <summary>This lane's two pairs of one partial row (dims 16j+2t, +1 and 16j+8+2t, +1), loaded for a merge.</summary>
-    public Float2 PartialLeft, PartialRight;
-
     /// <summary>Loads the Q fragment by one <c>ldmatrix.x4</c> from the staged Q rows.</summary>
     public void LoadQ(int block, SharedWindow smem, int q)
     {
@@ -56,57 +53,6 @@ internal struct DimBlock
         OLeft = e.Product(OLeft, p, new MmaB { B0 = b.R0, B1 = b.R1 });
         ORight = e.Product(ORight, p, new MmaB { B0 = b.R2, B1 = b.R3 });
     }
-
-    /// <summary>
-    /// Loads this lane's pairs of the partial row starting at pair <paramref name="row"/> into <see cref="PartialLeft"/>
-    /// and <see cref="PartialRight"/>, past L1 (other groups wrote it during this launch).
-    /// </summary>
-    public void LoadPartial<TElement>(int block, AttentionParams p, long row, int t) where TElement : struct, IElement
-    {
-        long left = row + 8 * block + t;
-        long right = left + 4;
-        var e = default(TElement);
-        if (e.HalfPartials)
-        {
-            var words = p.PartialOutput.Cast<uint>();
-            int l = (int)L2Load.Word(words, left, p.PartialOutputAddress + 4 * left);
-            int r = (int)L2Load.Word(words, right, p.PartialOutputAddress + 4 * right);
-            PartialLeft = new Float2 { X = e.Low(l), Y = e.High(l) };
-            PartialRight = new Float2 { X = e.Low(r), Y = e.High(r) };
-        }
-        else
-        {
-            var pairs = p.PartialOutput.Cast<Float2>();
-            PartialLeft = L2Load.Pair(pairs, left, p.PartialOutputAddress + 8 * left);
-            PartialRight = L2Load.Pair(pairs, right, p.PartialOutputAddress + 8 * right);
-        }
-    }
-
-    /// <summary>
-    /// One merge step on one row's O elements (<paramref name="upper"/>: row g+8): O ← <paramref name="scale"/>·O +
-    /// <paramref name="weight"/>·(the loaded partial pairs); <paramref name="scale"/> 0 starts the row afresh (a select,
-    /// so a NaN left in O by the partial pass does not survive it).
-    /// </summary>
-    public void MergePartial(int block, bool upper, float scale, float weight)
-    {
-        if (upper)
-        {
-            OLeft.C2 = Step(OLeft.C2, scale, weight, PartialLeft.X);
-            OLeft.C3 = Step(OLeft.C3, scale, weight, PartialLeft.Y);
-            ORight.C2 = Step(ORight.C2, scale, weight, PartialRight.X);
-            ORight.C3 = Step(ORight.C3, scale, weight, PartialRight.Y);
-        }
-        else
-        {
-            OLeft.C0 = Step(OLeft.C0, scale, weight, PartialLeft.X);
-            OLeft.C1 = Step(OLeft.C1, scale, weight, PartialLeft.Y);
-            ORight.C0 = Step(ORight.C0, scale, weight, PartialRight.X);
-            ORight.C1 = Step(ORight.C1, scale, weight, PartialRight.Y);
-        }
-    }
-
-    private static float Step(float o, float scale, float weight, float partial) =>
-        (scale == 0f ? 0f : o * scale) + weight * partial;
 
     /// <summary>Writes this lane's elements of one row (<paramref name="upper"/>: row g+8) times <paramref name="inverse"/>.</summary>
     public readonly void Write<TElement>(int block, AttentionParams p, in RowDestination destination, int t, bool upper,

@@ -6,8 +6,7 @@ using ILGPU.Algorithms;
 namespace DeFT.Kernels.Attention;
 
 /// <summary>
-/// DeFT stage 2b, the global reduction, after the CUDA-core kernel (the tensor-core kernels merge in their epilogue:
-/// <see cref="FusedMerge"/>): each (query, query head) merges the partials on its CSR list with
+/// DeFT stage 2b, the global reduction: each (query, query head) merges the partials on its CSR list with
 /// the LSE rule <c>O = Σ 2^(lse_i − M)·o_i / Σ 2^(lse_i − M)</c>, M = max lse_i. A fixed order and no atomics make it
 /// deterministic. Queries with a single partial were finished by the partial kernel and are skipped.
 /// <para>

@@ -9,9 +9,8 @@ namespace DeFT.Kernels.Attention;
 /// <summary>
 /// The epilogue every partial-attention kernel shares: where one finished row goes. A row whose query has a single
 /// partial (its whole path lies in this item) is final: 16-bit output (the kernel's element type) and natural-log LSE. Other rows write their
-/// normalised partial (as element pairs where <see cref="IElement.HalfPartials"/>, else fp32) and log2 LSE for the
-/// merge (<see cref="FusedMerge"/> in the tensor-core kernels, <see cref="MergeKernel"/> after the CUDA-core one). A row
-/// that saw no token writes nothing.
+/// normalised partial (as element pairs where <see cref="IElement.HalfPartials"/>, else fp32) and log2 LSE for
+/// <see cref="MergeKernel"/>. A row that saw no token writes nothing.
 /// </summary>
 internal struct RowDestination
 {
@@ -21,36 +20,16 @@ internal struct RowDestination
     public long At;
     /// <summary>Index of the row's LSE in the output LSE or the partial LSE buffer.</summary>
     public long LseAt;
-    /// <summary>The row's query and query head.</summary>
-    public int Query, Head;
-    /// <summary>The query's partials: entries <c>PartialBegin .. PartialEnd − 1</c> of the CSR partial slots.</summary>
-    public int PartialBegin, PartialEnd;
 
     /// <summary>The destination of task row <paramref name="row"/> (ordered position <paramref name="position"/>).</summary>
     public static RowDestination For(AttentionParams p, in TaskContext task, int row, int position, int dim)
     {
         int head = task.Head(row);
         int query = p.QueryOrder[position];
-        int begin = p.PartialOffsets[query];
-        int end = p.PartialOffsets[query + 1];
-        bool direct = end - begin == 1;
+        bool direct = p.PartialOffsets[query + 1] - p.PartialOffsets[query] == 1;
         long index = direct ? query : task.Item.PartialBase + position - task.Item.QueryBegin;
         long lseAt = index * p.QueryHeads + head;
-        return new RowDestination
-        {
-            Direct = direct, At = lseAt * dim, LseAt = lseAt, Query = query, Head = head, PartialBegin = begin, PartialEnd = end,
-        };
-    }
-
-    /// <summary>The row's final destination: the output row and LSE of its (query, head), where a merge writes.</summary>
-    public readonly RowDestination Final(AttentionParams p, int dim)
-    {
-        long lseAt = (long)Query * p.QueryHeads + Head;
-        var final = this;
-        final.Direct = true;
-        final.At = lseAt * dim;
-        final.LseAt = lseAt;
-        return final;
+        return new RowDestination { Direct = direct, At = lseAt * dim, LseAt = lseAt };
     }
 
     /// <summary>Writes the row's LSE from its log2-domain running max and sum (call from one lane).</summary>

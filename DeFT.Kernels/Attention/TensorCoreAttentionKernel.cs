@@ -32,14 +32,10 @@ namespace DeFT.Kernels.Attention;
 /// <para>
 /// Registers per lane: the warp's <see cref="HeadFragments"/> (per 16 dims, Q's A fragment loaded once by
 /// <c>ldmatrix</c> from Q rows staged in stage 1's space, and two O accumulators: 96 registers at D = 128), S (16 fp32),
-/// row sums and maxima of two rows: the four-warp shape runs under launch bounds of 3 groups per SM at D = 128 (168
-/// registers; <see cref="Device.LaunchBounds"/>). Shared memory: see <see cref="TensorCoreLayout"/> (35 712 B at
-/// D = 128, 68 480 B at D = 256). Masked tiles also run <see cref="BranchIsolation"/>, so a non-finite V element reaches
-/// only the rows that see its token.
-/// </para>
-/// <para>
-/// Epilogue: a row whose query has one partial writes its output; other rows write their partial, and the task whose
-/// partial completes a (query, head) merges it in place of a merge kernel (<see cref="FusedMerge"/>).
+/// row sums and maxima of two rows: 158 registers under the shape's launch bounds at D = 128 (3 groups per SM, no
+/// spills; <see cref="Device.LaunchBounds"/>). Shared memory: see <see cref="TensorCoreLayout"/> (35 456 B at D = 128,
+/// 68 480 B at D = 256). Masked tiles also run <see cref="BranchIsolation"/>, so a non-finite V element reaches only
+/// the rows that see its token.
 /// </para>
 /// </summary>
 internal static class TensorCoreAttentionKernel
@@ -184,22 +180,12 @@ internal static class TensorCoreAttentionKernel
             head.AddValues<TElement>(dim, pHigh, smem, stage + vLane + 16 * rowWords);
         }
 
-        // Each valid row that saw a token (a NaN sum counts: such a row is written as NaN) writes its result; a partial
-        // row then counts in, and the task whose partial completes its (query, head) merges it (FusedMerge). The fence,
-        // the warp barrier and the arrivals' shuffles run on every lane of the warp.
+        // Each valid row that saw a token writes its result.
         if (!warpActive) return;
-        bool wroteLow = posLow >= 0 && rowSums.C0 != 0f;
-        bool wroteHigh = posHigh >= 0 && rowSums.C2 != 0f;
-        var low = wroteLow ? RowDestination.For(p, task, rowLow, posLow, dim) : default;
-        var high = wroteHigh ? RowDestination.For(p, task, rowHigh, posHigh, dim) : default;
-        if (wroteLow) WriteRow<TElement>(p, low, maxLow, rowSums.C0, poisonedLow, head, false, t, dim);
-        if (wroteHigh) WriteRow<TElement>(p, high, maxHigh, rowSums.C2, poisonedHigh, head, true, t, dim);
-        MemoryFence.DeviceLevel();
-        Warp.Barrier();
-        bool mergeLow = FusedMerge.Arrive(p, low, wroteLow && !low.Direct, t, lane);
-        bool mergeHigh = FusedMerge.Arrive(p, high, wroteHigh && !high.Direct, t, lane);
-        if (mergeLow) FusedMerge.Merge<TElement>(p, ref head, low, false, t, dim);
-        if (mergeHigh) FusedMerge.Merge<TElement>(p, ref head, high, true, t, dim);
+        if (posLow >= 0 && rowSums.C0 > 0f)
+            WriteRow<TElement>(p, task, rowLow, posLow, maxLow, rowSums.C0, poisonedLow, head, false, t, dim);
+        if (posHigh >= 0 && rowSums.C2 > 0f)
+            WriteRow<TElement>(p, task, rowHigh, posHigh, maxHigh, rowSums.C2, poisonedHigh, head, true, t, dim);
     }
 
     // This thread's share of every tile's K/V copies. With C 16-byte chunks per row and G threads, thread i copies
@@ -386,9 +372,10 @@ internal static class TensorCoreAttentionKernel
 
     // Writes one row; `upper` picks the lane's row-g+8 elements (C2, C3) over row g (C0, C1). A poisoned row (it saw a
     // non-finite V that BranchIsolation zeroed) is written as NaN.
-    private static void WriteRow<TElement>(AttentionParams p, in RowDestination destination, float max, float sum,
+    private static void WriteRow<TElement>(AttentionParams p, in TaskContext task, int row, int position, float max, float sum,
         bool poisoned, in HeadFragments head, bool upper, int t, int dim) where TElement : struct, IElement
     {
+        var destination = RowDestination.For(p, task, row, position, dim);
         float inverse = poisoned ? float.NaN : 1f / sum;
         if (t == 0) destination.WriteLse(p, poisoned ? float.NaN : max, sum);
         head.Write<TElement>(dim, p, destination, t, upper, inverse);

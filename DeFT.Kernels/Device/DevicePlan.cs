@@ -25,7 +25,6 @@ public sealed class DevicePlan : IDisposable
     internal readonly DeviceBuffer<int> PartialSlots;
     internal readonly DeviceBuffer<float> PartialOutput;
     internal readonly DeviceBuffer<float> PartialLse;
-    internal readonly DeviceBuffer<int> ArrivalCounts;
     private readonly IDeviceBuffer[] buffers;
     private readonly List<AttentionTask> taskScratch = new(), narrowScratch = new();
 
@@ -42,8 +41,7 @@ public sealed class DevicePlan : IDisposable
         PartialSlots = new(a, "The device plan's partial slots");
         PartialOutput = new(a, "The device plan's partial outputs");
         PartialLse = new(a, "The device plan's partial LSEs");
-        ArrivalCounts = new(a, "The device plan's merge arrival counts");
-        buffers = [TokenSlots, TokenVisibility, Items, Tasks, QueryOrder, PartialOffsets, PartialSlots, PartialOutput, PartialLse, ArrivalCounts];
+        buffers = [TokenSlots, TokenVisibility, Items, Tasks, QueryOrder, PartialOffsets, PartialSlots, PartialOutput, PartialLse];
     }
 
     internal TreeAttention Owner { get; }
@@ -153,18 +151,7 @@ public sealed class DevicePlan : IDisposable
         PartialSlots.Upload(stream, plan.PartialSlots);
         PartialOutput.EnsureLength((long)plan.PartialCount * heads.QueryHeads * heads.HeadDim);
         PartialLse.EnsureLength((long)plan.PartialCount * heads.QueryHeads);
-        ResetArrivals(plan.QueryCount, stream);
         Hold(plan, plan.QueryCount, plan.MaxSlot, taskScratch.Count, wideTasks, kernel, packRows);
-    }
-
-    /// <summary>
-    /// Sizes the merge arrival counts for <paramref name="queryCount"/> queries and sets them to 0 (once per plan: every
-    /// run leaves them at 0, each merge resetting its own).
-    /// </summary>
-    internal void ResetArrivals(long queryCount, AcceleratorStream stream)
-    {
-        ArrivalCounts.EnsureLength(queryCount * Owner.Heads.QueryHeads);
-        ArrivalCounts.View.MemSetToZero(stream);
     }
 
     /// <summary>Marks the device plan empty while its buffers are being (re)filled.</summary>

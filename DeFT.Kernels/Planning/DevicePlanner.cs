@@ -239,7 +239,6 @@ public sealed class DevicePlanner : IDisposable
         v.PartialSlots = target.PartialSlots.View;
         v.PackRows = packRows ? 1 : 0;
         fill(s, (int)Math.Max(header[PlanHeader.Candidates], queryCount), v);
-        target.ResetArrivals(queryCount, s);
         target.Hold(null, queryCount, (int)header[PlanHeader.MaxSlot], taskCount, wideTasks, Attention.UploadKernel, packRows);
     }
 

@@ -27,8 +27,6 @@ internal static class PtxIntrinsics
     private const string Copy16Instruction = "cp.async.cg.shared.global";
     private const string Copy8Instruction = "cp.async.ca.shared.global"; // 4 or 8 bytes (.cg takes only 16)
     private const string WaitAllInstruction = "cp.async.wait_all";
-    private const string LoadWordInstruction = "ld.global.cg.b32";
-    private const string LoadPairInstruction = "ld.global.cg.v2.f32";
     private const string SharedBaseInstruction = "mov.u32";
     private const string Exp2Instruction = "ex2.approx.ftz.f32";
     private const string MultiplyRoundedInstruction = "mul.rn.f64";
@@ -56,8 +54,6 @@ internal static class PtxIntrinsics
             Bind(manager, typeof(CpAsync), nameof(CpAsync.Copy8At), nameof(GenerateCopy8));
             Bind(manager, typeof(CpAsync), nameof(CpAsync.Copy4At), nameof(GenerateCopy4));
             Bind(manager, typeof(CpAsync), nameof(CpAsync.WaitAll), nameof(GenerateWaitAll));
-            Bind(manager, typeof(L2Load), nameof(L2Load.WordAt), nameof(GenerateLoadWord));
-            Bind(manager, typeof(L2Load), nameof(L2Load.PairAt), nameof(GenerateLoadPair));
             Bind(manager, typeof(SharedWindow), nameof(SharedWindow.BaseAddress), nameof(GenerateSharedBase));
             Bind(manager, typeof(FastExp2), nameof(FastExp2.Exp2), nameof(GenerateExp2));
             Bind(manager, typeof(RoundedDouble), nameof(RoundedDouble.Multiply), nameof(GenerateMultiplyRounded));
@@ -139,26 +135,6 @@ internal static class PtxIntrinsics
     private static void GenerateWaitAll(PTXBackend backend, PTXCodeGenerator generator, Value value)
     {
         using var command = generator.BeginCommand(WaitAllInstruction);
-    }
-
-    // value = WordAt(long address): one 32-bit register.
-    private static void GenerateLoadWord(PTXBackend backend, PTXCodeGenerator generator, Value value)
-    {
-        var address = Register(generator, value[0]);
-        var target = generator.AllocateHardware(value);
-        using var command = generator.BeginCommand(LoadWordInstruction);
-        command.AppendArgument(target);
-        command.AppendArgumentValue(address);
-    }
-
-    // value = PairAt(long address): a Float2 in two registers.
-    private static void GenerateLoadPair(PTXBackend backend, PTXCodeGenerator generator, Value value)
-    {
-        var address = Register(generator, value[0]);
-        var targets = Targets(generator, value);
-        using var command = generator.BeginCommand(LoadPairInstruction);
-        command.AppendVectorArgument(targets);
-        command.AppendArgumentValue(address);
     }
 
     // value = BaseAddress(): the shared-state-space address of the dynamic shared memory.
