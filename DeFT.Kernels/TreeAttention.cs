@@ -267,6 +267,7 @@ public sealed class TreeAttention
             narrowParams.Tasks = p.Tasks.SubView(wide, narrow);
             streamingKernel!(s, new KernelConfig(narrow * Heads.KvHeads, streamingConfig.GroupDim.X, streamingConfig.SharedMemoryConfig), narrowParams);
         }
+        if (!plan.Merges) return; // every row was final in the partial kernel
         int pairs = plan.QueryCount * Heads.QueryHeads;
         mergeKernel(s, new KernelConfig((pairs + MergeKernel.PairsPerGroup - 1) / MergeKernel.PairsPerGroup, MergeKernel.GroupSize), p);
     }

@@ -75,6 +75,13 @@ public sealed class DevicePlan : IDisposable
     /// </summary>
     public bool PackRows { get; private set; }
 
+    /// <summary>
+    /// True when some query has more than one partial, so the merge kernel has work; false when every query's path lies
+    /// in one work item (no sharing, or blocks as long as the paths): every row is then final in the partial kernel and
+    /// <c>Run</c> skips the merge launch.
+    /// </summary>
+    internal bool Merges { get; private set; }
+
     /// <summary>The concrete partial-attention kernel this upload was cut for.</summary>
     public AttentionKernel Kernel { get; private set; }
 
@@ -112,7 +119,7 @@ public sealed class DevicePlan : IDisposable
         bool reallocated = false;
         foreach (var b in buffers) reallocated |= b.Trim();
         if (reallocated) Upload(plan, Kernel, PackRows, accelerator.DefaultStream);
-        else Hold(plan, plan.QueryCount, plan.MaxSlot, TaskCount, WideTaskCount, Kernel, PackRows);
+        else Hold(plan, plan.QueryCount, plan.MaxSlot, TaskCount, WideTaskCount, Kernel, PackRows, Merges);
     }
 
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(IsDisposed, this);
@@ -151,7 +158,7 @@ public sealed class DevicePlan : IDisposable
         PartialSlots.Upload(stream, plan.PartialSlots);
         PartialOutput.EnsureLength((long)plan.PartialCount * heads.QueryHeads * heads.HeadDim);
         PartialLse.EnsureLength((long)plan.PartialCount * heads.QueryHeads);
-        Hold(plan, plan.QueryCount, plan.MaxSlot, taskScratch.Count, wideTasks, kernel, packRows);
+        Hold(plan, plan.QueryCount, plan.MaxSlot, taskScratch.Count, wideTasks, kernel, packRows, plan.PartialSlots.Length > plan.QueryCount);
     }
 
     /// <summary>Marks the device plan empty while its buffers are being (re)filled.</summary>
@@ -162,8 +169,10 @@ public sealed class DevicePlan : IDisposable
     }
 
     /// <summary>Marks the buffers as holding a plan (<paramref name="plan"/> null when it was built on the device).</summary>
-    internal void Hold(AttentionPlan? plan, int queryCount, int maxSlot, int taskCount, int wideTaskCount, AttentionKernel kernel, bool packRows)
+    internal void Hold(AttentionPlan? plan, int queryCount, int maxSlot, int taskCount, int wideTaskCount, AttentionKernel kernel, bool packRows,
+        bool merges)
     {
+        Merges = merges;
         Plan = plan;
         QueryCount = queryCount;
         MaxSlot = maxSlot;

@@ -239,7 +239,9 @@ public sealed class DevicePlanner : IDisposable
         v.PartialSlots = target.PartialSlots.View;
         v.PackRows = packRows ? 1 : 0;
         fill(s, (int)Math.Max(header[PlanHeader.Candidates], queryCount), v);
-        target.Hold(null, queryCount, (int)header[PlanHeader.MaxSlot], taskCount, wideTasks, Attention.UploadKernel, packRows);
+        // Every query has at least one partial, so a longer partial list means some query merges.
+        target.Hold(null, queryCount, (int)header[PlanHeader.MaxSlot], taskCount, wideTasks, Attention.UploadKernel, packRows,
+            header[PlanHeader.PartialListLength] > queryCount);
     }
 
     /// <summary>Frees the device tree and the workspace. Disposing twice is harmless.</summary>

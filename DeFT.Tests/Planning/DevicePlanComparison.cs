@@ -24,6 +24,7 @@ internal static class DevicePlanComparison
         planned.PackRows.Should().Be(uploaded.PackRows, because);
         planned.TaskCount.Should().Be(uploaded.TaskCount, because);
         planned.WideTaskCount.Should().Be(uploaded.WideTaskCount, because);
+        planned.Merges.Should().Be(uploaded.Merges, because);
         Download(planned.Tasks).Should().Equal(Download(uploaded.Tasks), "tasks: " + because);
         planned.PartialOutput.View.Length.Should().Be(uploaded.PartialOutput.View.Length, because);
         planned.PartialLse.View.Length.Should().Be(uploaded.PartialLse.View.Length, because);
