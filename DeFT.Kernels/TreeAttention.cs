@@ -127,7 +127,7 @@ public sealed class TreeAttention
 
     /// <summary>
     /// Groups of the tensor-core kernel resident per SM where the driver is not asked (off CUDA): 3, its occupancy at D 128
-    /// (the four-warp shape's launch bounds: 158 registers × 128 threads, measured with the bench's <c>ptx --device</c> on an H200).
+    /// (the four-warp shape's launch bounds: 168 registers × 128 threads, measured with the bench's <c>ptx --device</c> on an H200).
     /// </summary>
     public const int TensorCoreGroupsPerMultiprocessor = 3;
 
