@@ -32,8 +32,9 @@ namespace DeFT.Kernels.Attention;
 /// <para>
 /// Registers per lane: the warp's <see cref="HeadFragments"/> (per 16 dims, Q's A fragment loaded once by
 /// <c>ldmatrix</c> from Q rows staged in stage 1's space, and two O accumulators: 96 registers at D = 128), S (16 fp32),
-/// row sums and maxima of two rows: 158 registers under the shape's launch bounds at D = 128 (3 groups per SM, no
-/// spills; <see cref="Device.LaunchBounds"/>). Shared memory: see <see cref="TensorCoreLayout"/> (35 456 B at D = 128,
+/// row sums and maxima of two rows: the four-warp shape runs under launch bounds of 3 groups per SM at D = 128 (168
+/// registers, with a few bytes of spills per thread that ptxas places in the tile loop: run v28's SASS;
+/// <see cref="Device.LaunchBounds"/>). Shared memory: see <see cref="TensorCoreLayout"/> (35 712 B at D = 128,
 /// 68 480 B at D = 256). Masked tiles also run <see cref="BranchIsolation"/>, so a non-finite V element reaches only
 /// the rows that see its token.
 /// </para>
