@@ -30,15 +30,19 @@ public sealed class HeadShapeTests(CpuAcceleratorFixture fixture)
     /// at D 96, a copy pass of the four-warp shape covers 10 rows of Q with 8 threads idle, which the Q staging's carries
     /// must get right.
     /// </summary>
+    /// <para>With <paramref name="narrow"/>, items of up to 16 rows (the 5-query middle nodes, 15 rows) run as narrow
+    /// tasks of the one-warp shape, whose copy passes cover 2 rows of Q at D 96: its rows carry head into query.</para>
     [Theory]
-    [InlineData(12, 4, 96, PlanMethod.Flatten)]
-    [InlineData(20, 4, 64, PlanMethod.Node)]
-    public void Query_head_groups_that_are_not_powers_of_two_match_the_reference(int queryHeads, int kvHeads, int headDim, PlanMethod method)
+    [InlineData("1,30_40,9", 12, 4, 96, PlanMethod.Flatten, false)]
+    [InlineData("1,30_40,9", 20, 4, 64, PlanMethod.Node, false)]
+    [InlineData("1,6,30_40,20,9", 12, 4, 96, PlanMethod.Node, true)]
+    public void Query_head_groups_that_are_not_powers_of_two_match_the_reference(string spec, int queryHeads, int kvHeads, int headDim,
+        PlanMethod method, bool narrow)
     {
         var heads = new HeadConfig(queryHeads, kvHeads, headDim);
-        var w = TreeSpec.Build("1,30_40,9");
+        var w = TreeSpec.Build(spec);
         var data = AttentionData.Random(heads, w.Queries.Length, w.SlotCount, seed: queryHeads);
-        var attention = fixture.For(heads, AttentionKernel.TensorCore);
+        var attention = fixture.For(heads, AttentionKernel.TensorCore, narrowOnSmallPlans: narrow);
         var plan = TreePlanner.Plan(w.Tree, w.Queries, method);
         plan.Items.ToArray().Should().Contain(i => i.QueryCount * heads.GroupSize > 64, "some item spans tasks");
         var (output, lse) = KernelRunner.Run(attention, plan, data);
