@@ -67,12 +67,13 @@ public sealed class TreeAttention
             throw new NotSupportedException(
                 $"The CUDA-core kernel runs head dimensions {string.Join(", ", CudaCoreHeadDims)}, not {heads.HeadDim}; use the tensor-core kernel.");
         PtxIntrinsics.Register(accelerator.Context);
+        bool capped = Scores.SoftCap > 0;
         (cudaCoreKernel, tensorCoreKernel, streamingKernel, mergeKernel, tensorCoreConfig, streamingConfig) = heads.HeadDim switch
         {
-            64 => Load<HeadDim64>(accelerator, Kernel, Options.Elements, Scores.SoftCap > 0),
-            96 => Load<HeadDim96>(accelerator, Kernel, Options.Elements, Scores.SoftCap > 0),
-            128 => Load<HeadDim128>(accelerator, Kernel, Options.Elements, Scores.SoftCap > 0),
-            _ => Load<HeadDim256>(accelerator, Kernel, Options.Elements, Scores.SoftCap > 0),
+            64 => Load<HeadDim64>(accelerator, Kernel, Options.Elements, capped),
+            96 => Load<HeadDim96>(accelerator, Kernel, Options.Elements, capped),
+            128 => Load<HeadDim128>(accelerator, Kernel, Options.Elements, capped),
+            _ => Load<HeadDim256>(accelerator, Kernel, Options.Elements, capped),
         };
     }
 
