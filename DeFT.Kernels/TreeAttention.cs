@@ -30,7 +30,7 @@ public sealed class TreeAttention
     private readonly KernelConfig streamingConfig;
 
     /// <summary>Average queries per KV token read above which <see cref="AttentionKernel.Auto"/> picks tensor cores.</summary>
-    public const double TensorCoreSharingThreshold = 1.5;
+    public const double TensorCoreSharingThreshold = DeFT.Core.Planning.ParallelismTarget.StreamingSharing;
 
     /// <summary>Head dimensions the kernels are built for (the tensor-core kernel runs them all).</summary>
     public static IReadOnlyList<int> SupportedHeadDims => TensorCoreLayout.HeadDims;
@@ -132,6 +132,12 @@ public sealed class TreeAttention
     /// </summary>
     public const int TensorCoreGroupsPerMultiprocessor = 3;
 
+    /// <summary>
+    /// Groups of the tensor-core kernel's one-warp streaming shape resident per SM where the driver is not asked (off CUDA):
+    /// 6 at D 128, as many as an SM's shared memory holds (<see cref="IsStreaming"/> plans run it).
+    /// </summary>
+    public const int StreamingGroupsPerMultiprocessor = 6;
+
     /// <summary>Groups of the CUDA-core kernel resident per SM where the driver is not asked (off CUDA): 8 (64 registers × 128 threads).</summary>
     public const int CudaCoreGroupsPerMultiprocessor = 8;
 
@@ -141,22 +147,39 @@ public sealed class TreeAttention
     /// counts as the tensor-core kernel, which Auto runs on the plans that share KV, where the cut matters) and its rows
     /// per task, for these heads. On CUDA the groups per SM come from the driver's occupancy calculator for the loaded
     /// kernel; elsewhere (or for a kernel this instance did not load) from <see cref="TensorCoreGroupsPerMultiprocessor"/>
-    /// and <see cref="CudaCoreGroupsPerMultiprocessor"/>.
+    /// and <see cref="CudaCoreGroupsPerMultiprocessor"/>. For tensor cores the target names the streaming shape's as its
+    /// <see cref="DeFT.Core.Planning.ParallelismTarget.Streaming"/> target (groups per SM likewise, or
+    /// <see cref="StreamingGroupsPerMultiprocessor"/>; 16 rows), for trees that share no KV.
     /// </summary>
     public DeFT.Core.Planning.ParallelismTarget ParallelismTarget(AttentionKernel? kernel = null)
     {
         var concrete = kernel ?? Kernel;
         if (!Enum.IsDefined(concrete)) throw new ArgumentOutOfRangeException(nameof(kernel), concrete, "Unknown attention kernel.");
         if (concrete == AttentionKernel.Auto) concrete = AttentionKernel.TensorCore;
-        bool tensor = concrete == AttentionKernel.TensorCore;
-        var launcher = tensor ? tensorCoreKernel : cudaCoreKernel;
-        int groupsPerSm = tensor ? TensorCoreGroupsPerMultiprocessor : CudaCoreGroupsPerMultiprocessor;
-        if (launcher is not null && Accelerator.AcceleratorType == AcceleratorType.Cuda)
-            groupsPerSm = Math.Max(1, Accelerator.EstimateMaxActiveGroupsPerMultiprocessor(launcher.GetKernel(),
-                tensor ? tensorCoreConfig.GroupDim.X : PartialAttentionKernel.GroupSize,
-                tensor ? tensorCoreConfig.SharedMemoryConfig.ArraySize : 0));
-        return DeFT.Core.Planning.ParallelismTarget.For(Heads, Math.Max(1, Accelerator.NumMultiprocessors), groupsPerSm, RowsPerTask(concrete));
+        int multiprocessors = Math.Max(1, Accelerator.NumMultiprocessors);
+        if (concrete == AttentionKernel.CudaCore)
+            return DeFT.Core.Planning.ParallelismTarget.For(Heads, multiprocessors,
+                GroupsPerMultiprocessor(cudaCoreKernel, PartialAttentionKernel.GroupSize, 0, CudaCoreGroupsPerMultiprocessor), RowsPerTask(concrete));
+        return DeFT.Core.Planning.ParallelismTarget.For(Heads, multiprocessors,
+            GroupsPerMultiprocessor(tensorCoreKernel, tensorCoreConfig.GroupDim.X, SharedBytes(tensorCoreConfig),
+                TensorCoreGroupsPerMultiprocessor), RowsPerTask(concrete)) with
+        {
+            Streaming = DeFT.Core.Planning.ParallelismTarget.For(Heads, multiprocessors,
+                GroupsPerMultiprocessor(streamingKernel, streamingConfig.GroupDim.X, SharedBytes(streamingConfig),
+                    StreamingGroupsPerMultiprocessor), RowsPerTask(concrete, streaming: true)),
+        };
     }
+
+    // Groups of a loaded kernel resident per SM by the driver's occupancy calculator on CUDA; `fallback` elsewhere or
+    // when this instance did not load the kernel.
+    private int GroupsPerMultiprocessor(Action<AcceleratorStream, KernelConfig, AttentionParams>? launcher, int groupSize,
+        int dynamicSharedBytes, int fallback) =>
+        launcher is not null && Accelerator.AcceleratorType == AcceleratorType.Cuda
+            ? Math.Max(1, Accelerator.EstimateMaxActiveGroupsPerMultiprocessor(launcher.GetKernel(), groupSize, dynamicSharedBytes))
+            : fallback;
+
+    // Dynamic shared memory of a tensor-core launch configuration in bytes (it is requested in 32-bit words).
+    private static int SharedBytes(KernelConfig config) => config.SharedMemoryConfig.ArraySize * sizeof(uint);
 
     /// <summary>
     /// The kernel used when none is named: <see cref="AttentionKernel.Auto"/> on CUDA, else <see cref="AttentionKernel.CudaCore"/>

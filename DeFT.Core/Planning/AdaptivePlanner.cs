@@ -20,7 +20,9 @@ namespace DeFT.Core.Planning;
 /// busy, possibly longer than BlockTokens, and a small tree is cut below BlockTokens until it fills the device. The
 /// cut of BlockTokens (the plan without a target) is kept unless the best is modelled
 /// <see cref="ParallelismTarget.MinimumGain"/> faster. The estimate uses each item's whole query range (before the
-/// builder trims it), split by <see cref="PlannerOptions.MaxQueriesPerItem"/>.</item>
+/// builder trims it), split by <see cref="PlannerOptions.MaxQueriesPerItem"/>. A tree whose tokens are seen by few
+/// queries each (<see cref="ParallelismTarget.ForSharing"/>) is cut for the target's
+/// <see cref="ParallelismTarget.Streaming"/> target where it names one: its plan runs the kernel's streaming shape.</item>
 /// </list>
 /// The chunk count is thus a per-node choice (⌈length / L⌉ for the one L chosen per tree); see docs/DESIGN-NOTES.md
 /// for the model and worked examples.
@@ -38,6 +40,7 @@ internal static class AdaptivePlanner
     {
         var builder = new PlanBuilder(PlanMethod.Adaptive, layout.FlatSlotsArray, layout.FlatVisibilityArray, layout.QueryOrderArray, options);
         var segments = Segments(layout);
+        options = ForTree(segments, options);
         int chunk = options.Target is null ? options.BlockTokens : Choose(segments, options).ChunkTokens;
         var sink = new BuilderSink(builder);
         Cut(segments, options.CostModel, chunk, Math.Min(chunk, options.BlockTokens), ref sink);
@@ -54,7 +57,8 @@ internal static class AdaptivePlanner
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         if (options.Target is null) throw new ArgumentException("The options name no parallelism target.", nameof(options));
-        return Choose(Segments(layout), options);
+        var segments = Segments(layout);
+        return Choose(segments, ForTree(segments, options));
     }
 
     /// <summary>
@@ -69,11 +73,30 @@ internal static class AdaptivePlanner
         options.Validate();
         if (options.Target is null) throw new ArgumentException("The options name no parallelism target.", nameof(options));
         var segments = Segments(layout);
+        options = ForTree(segments, options);
         var skeleton = Skeleton(segments, options);
-        var sink = new EstimateSink(options.Target, options.MaxQueriesPerItem);
+        var sink = new EstimateSink(options.Target!, options.MaxQueriesPerItem);
         return CandidateLengths(segments, options)
             .Select(length => (length, Estimate(segments, skeleton, options, length, ref sink, double.PositiveInfinity)!))
             .ToList();
+    }
+
+    /// <summary>
+    /// <paramref name="options"/> with the target the tree is cut for: the target's <see cref="ParallelismTarget.Streaming"/>
+    /// one when the tree's nodes share few queries per token (<see cref="ParallelismTarget.ForSharing"/>), since its plans
+    /// then run the kernel's streaming shape.
+    /// </summary>
+    private static PlannerOptions ForTree(Segment[] segments, PlannerOptions options)
+    {
+        if (options.Target?.Streaming is null) return options;
+        long tokens = 0, pairs = 0;
+        foreach (var (begin, end, lo, hi) in segments)
+        {
+            tokens += end - begin;
+            pairs += (long)(end - begin) * (hi - lo);
+        }
+        var target = options.Target.ForSharing(tokens, pairs);
+        return ReferenceEquals(target, options.Target) ? options : options with { Target = target };
     }
 
     private static AdaptiveChoice Choose(Segment[] segments, PlannerOptions options)

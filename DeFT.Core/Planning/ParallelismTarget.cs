@@ -50,6 +50,29 @@ public sealed record ParallelismTarget(int Multiprocessors, int GroupsPerMultipr
     /// </summary>
     public double MinimumGain { get; init; } = 0.03;
 
+    /// <summary>
+    /// The target of trees that share no KV, or null (the default: one target for every tree). A plan whose work items
+    /// read each KV token for about one query runs a streaming shape of the partial-attention kernel with its own groups
+    /// per SM and rows per task (the tensor-core kernel's one-warp shape: 6 groups of 16 rows at D 128), so the Adaptive
+    /// planner cuts a tree whose tokens are seen by at most <see cref="StreamingSharing"/> queries on average for this
+    /// target instead (<see cref="ForSharing"/>).
+    /// </summary>
+    public ParallelismTarget? Streaming { get; init; }
+
+    /// <summary>
+    /// Queries per KV token, averaged over a tree's tokens, at or below which the tree is planned for
+    /// <see cref="Streaming"/>: 1.5, the test by which the tensor-core kernel runs a plan in its streaming shape.
+    /// </summary>
+    public const double StreamingSharing = 1.5;
+
+    /// <summary>
+    /// The target to plan a tree for whose <paramref name="tokens"/> tokens are seen by <paramref name="pairs"/> (token,
+    /// query) pairs: <see cref="Streaming"/> when set and the tree shares at most <see cref="StreamingSharing"/> queries per
+    /// token, else this one.
+    /// </summary>
+    public ParallelismTarget ForSharing(long tokens, long pairs) =>
+        Streaming is { } streaming && pairs <= StreamingSharing * tokens ? streaming : this;
+
     /// <summary>Groups the device runs at once: <see cref="Multiprocessors"/> × <see cref="GroupsPerMultiprocessor"/>.</summary>
     public int ConcurrentGroups => Multiprocessors * GroupsPerMultiprocessor;
 
@@ -67,8 +90,12 @@ public sealed record ParallelismTarget(int Multiprocessors, int GroupsPerMultipr
             TokenMicroseconds = 0.06 * heads.HeadDim / 128.0,
         };
 
-    /// <summary>Compact form for reports: <c>SMsxGROUPSxROWS</c>, e.g. <c>132x3x64</c>.</summary>
-    public override string ToString() => $"{Multiprocessors}x{GroupsPerMultiprocessor}x{RowsPerTask}";
+    /// <summary>
+    /// Compact form for reports: <c>SMsxGROUPSxROWS</c>, e.g. <c>132x3x64</c>, followed by the streaming target when set
+    /// (<c>132x3x64/132x6x16</c>).
+    /// </summary>
+    public override string ToString() =>
+        $"{Multiprocessors}x{GroupsPerMultiprocessor}x{RowsPerTask}{(Streaming is null ? "" : "/" + Streaming)}";
 
     internal void Validate()
     {
@@ -81,5 +108,7 @@ public sealed record ParallelismTarget(int Multiprocessors, int GroupsPerMultipr
             throw new ArgumentOutOfRangeException(nameof(PlannerOptions.Target), this, "Target times must be finite, the token time and bandwidth positive.");
         if (MinChunkTokens < 1) throw new ArgumentOutOfRangeException(nameof(PlannerOptions.Target), this, "MinChunkTokens must be at least 1.");
         if (!(MinimumGain >= 0 && MinimumGain < 1)) throw new ArgumentOutOfRangeException(nameof(PlannerOptions.Target), this, "MinimumGain must be in [0, 1).");
+        if (Streaming is { Streaming: not null }) throw new ArgumentOutOfRangeException(nameof(PlannerOptions.Target), this, "A streaming target has no streaming target of its own.");
+        Streaming?.Validate();
     }
 }

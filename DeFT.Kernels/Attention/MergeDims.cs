@@ -5,70 +5,178 @@ using ILGPU;
 namespace DeFT.Kernels.Attention;
 
 /// <summary>
-/// One lane's share of 16 dims of a merged row: the dim pair <c>16j + 2s</c>, <c>16j + 2s + 1</c> (j = the block, s = the
-/// lane's index in its 8-lane chain). <see cref="MergeRow"/> holds one per 16 dims of the head and unrolls these methods.
+/// How <see cref="MergeKernel"/> lays a row over a warp, from the head dimension alone: a lane owns one 8-dim unit of the
+/// row, <see cref="RowLanes"/> lanes cover the row, and the warp's lanes form <see cref="Chains"/> such rows side by side
+/// (chain c takes partials c, c + Chains, ...). At D = 96 lanes 24..31 hold no unit.
 /// </summary>
-internal struct DimPair
+internal readonly struct MergeLayout
 {
-    /// <summary>The pair's weighted sums.</summary>
-    public float X, Y;
+    /// <summary>Dims per lane: one 16-byte load of fp16 partials, two of fp32.</summary>
+    public const int UnitDims = 8;
 
-    /// <summary>
-    /// Adds <paramref name="weight"/> times the pair of the partial row starting at pair <paramref name="row"/> (pairs of
-    /// the element type where <see cref="IElement.HalfPartials"/>, else of floats).
-    /// </summary>
-    public void Add<TElement>(int block, ArrayView<float> partials, long row, int sublane, int dim, float weight)
-        where TElement : struct, IElement
+    /// <summary>Lanes per row: one per unit (at most a warp, D ≤ 256).</summary>
+    public readonly int RowLanes;
+
+    /// <summary>Rows a warp reads side by side.</summary>
+    public readonly int Chains;
+
+    /// <summary>This lane's chain (≥ <see cref="Chains"/> on a lane without a unit).</summary>
+    public readonly int Chain;
+
+    /// <summary>This lane's unit of the row: dims <c>8·Unit … 8·Unit + 7</c>.</summary>
+    public readonly int Unit;
+
+    /// <summary>Whether this lane holds a unit.</summary>
+    public bool Active => Chain < Chains;
+
+    public MergeLayout(int dim, int lane)
     {
-        if (16 * block + 2 * sublane >= dim) return;
-        long at = row + 8 * block + sublane;
+        RowLanes = dim / UnitDims;
+        Chains = 32 / RowLanes;
+        Chain = lane / RowLanes;
+        Unit = lane - Chain * RowLanes;
+    }
+
+    /// <summary>The batch index of the partial this lane's chain reads at <paramref name="step"/>.</summary>
+    public int Partial(int step) => step * Chains + Chain;
+}
+
+/// <summary>A lane's 8 dims of a merged row: the weighted sums of its unit over the partials its chain read.</summary>
+internal struct MergeUnit
+{
+    /// <summary>Sums of dims 8u … 8u + 7.</summary>
+    public float D0, D1, D2, D3, D4, D5, D6, D7;
+
+    /// <summary>Adds <paramref name="weight"/> times the unit held by <paramref name="load"/>.</summary>
+    public void Add<TElement>(in MergeLoad load, float weight) where TElement : struct, IElement
+    {
         var e = default(TElement);
-        float x, y;
         if (e.HalfPartials)
         {
-            int pair = partials.Cast<int>()[at];
-            x = e.Low(pair);
-            y = e.High(pair);
+            D0 += weight * e.Low(load.Low.X);
+            D1 += weight * e.High(load.Low.X);
+            D2 += weight * e.Low(load.Low.Y);
+            D3 += weight * e.High(load.Low.Y);
+            D4 += weight * e.Low(load.Low.Z);
+            D5 += weight * e.High(load.Low.Z);
+            D6 += weight * e.Low(load.Low.W);
+            D7 += weight * e.High(load.Low.W);
         }
         else
         {
-            var o = partials.Cast<Float2>()[at];
-            x = o.X;
-            y = o.Y;
+            D0 += weight * Interop.IntAsFloat((uint)load.Low.X);
+            D1 += weight * Interop.IntAsFloat((uint)load.Low.Y);
+            D2 += weight * Interop.IntAsFloat((uint)load.Low.Z);
+            D3 += weight * Interop.IntAsFloat((uint)load.Low.W);
+            D4 += weight * Interop.IntAsFloat((uint)load.High.X);
+            D5 += weight * Interop.IntAsFloat((uint)load.High.Y);
+            D6 += weight * Interop.IntAsFloat((uint)load.High.Z);
+            D7 += weight * Interop.IntAsFloat((uint)load.High.W);
         }
-        X += weight * x;
-        Y += weight * y;
     }
 
-    /// <summary>Multiplies the pair's sums by <paramref name="factor"/> (a new maximum M).</summary>
-    public void Scale(int block, float factor)
+    /// <summary>Multiplies the sums by <paramref name="factor"/> (a new maximum M).</summary>
+    public void Scale(float factor)
     {
-        X *= factor;
-        Y *= factor;
+        D0 *= factor;
+        D1 *= factor;
+        D2 *= factor;
+        D3 *= factor;
+        D4 *= factor;
+        D5 *= factor;
+        D6 *= factor;
+        D7 *= factor;
     }
 
-    /// <summary>Adds up the pair over the warp's four chains (lanes 8 apart hold the same dims).</summary>
-    public void Combine(int block)
+    /// <summary>
+    /// The unit summed over the warp's chains, in chain order (correct on chain 0's lanes; every lane must call):
+    /// lane <c>Unit + c·RowLanes</c> holds chain c's sums of the same dims.
+    /// </summary>
+    public readonly MergeUnit OverChains(in MergeLayout layout)
     {
-        X += Warp.ShuffleXor(X, 8);
-        Y += Warp.ShuffleXor(Y, 8);
-        X += Warp.ShuffleXor(X, 16);
-        Y += Warp.ShuffleXor(Y, 16);
+        var total = this;
+        for (int c = 1; c < layout.Chains; c++)
+        {
+            int from = layout.Unit + c * layout.RowLanes;
+            total.D0 += Warp.Shuffle(D0, from);
+            total.D1 += Warp.Shuffle(D1, from);
+            total.D2 += Warp.Shuffle(D2, from);
+            total.D3 += Warp.Shuffle(D3, from);
+            total.D4 += Warp.Shuffle(D4, from);
+            total.D5 += Warp.Shuffle(D5, from);
+            total.D6 += Warp.Shuffle(D6, from);
+            total.D7 += Warp.Shuffle(D7, from);
+        }
+        return total;
     }
 
-    /// <summary>Writes the pair times <paramref name="inverse"/>, rounded to the element type, into the output row at pair <paramref name="row"/>.</summary>
-    public readonly void Write<TElement>(int block, ArrayView<uint> output, long row, int sublane, int dim, float inverse)
-        where TElement : struct, IElement
+    /// <summary>Writes the sums times <paramref name="inverse"/>, rounded to the element type, as four pairs from pair <paramref name="at"/>.</summary>
+    public readonly void Write<TElement>(ArrayView<uint> output, long at, float inverse) where TElement : struct, IElement
     {
-        if (16 * block + 2 * sublane >= dim) return;
-        output[row + 8 * block + sublane] = default(TElement).Pack(X * inverse, Y * inverse);
+        var e = default(TElement);
+        output[at] = e.Pack(D0 * inverse, D1 * inverse);
+        output[at + 1] = e.Pack(D2 * inverse, D3 * inverse);
+        output[at + 2] = e.Pack(D4 * inverse, D5 * inverse);
+        output[at + 3] = e.Pack(D6 * inverse, D7 * inverse);
     }
 }
 
-/// <summary>A lane's dims of a merged row, up to D = 256: fields and unrolled methods generated by DeFT.Kernels.Generators.</summary>
-[UnrolledBlocks(typeof(DimPair), MaxBlocks, 16)]
-internal partial struct MergeRow
+/// <summary>
+/// One step's unit of a partial row, loaded ahead of its use: 16 bytes of fp16 pairs (<see cref="Low"/>) or 32 bytes of
+/// fp32 (<see cref="Low"/>, <see cref="High"/>). <see cref="MergeLoads"/> holds <see cref="MergeLoads.Depth"/> steps
+/// and unrolls these methods, so a lane's loads of several partials are in flight at once.
+/// </summary>
+internal struct MergeLoad
 {
-    /// <summary>Blocks held: 256 / 16.</summary>
-    public const int MaxBlocks = 16;
+    /// <summary>The unit's first (fp16: only) 16 bytes.</summary>
+    public Vec16 Low;
+
+    /// <summary>The unit's second 16 bytes (fp32 partials).</summary>
+    public Vec16 High;
+
+    /// <summary>
+    /// Loads this lane's unit of the partial its chain reads at step <paramref name="first"/> + <paramref name="block"/>
+    /// (none past the batch's <paramref name="count"/>); lane k of the warp holds the batch's k-th partial slot in
+    /// <paramref name="slot"/>. Every lane must call (the slot comes by a shuffle).
+    /// </summary>
+    public void Load<TElement>(int block, int first, in MergeLayout layout, int count, int slot, long headRow, int queryHeads,
+        int dim, ArrayView<float> partials) where TElement : struct, IElement
+    {
+        int k = layout.Partial(first + block);
+        int from = Warp.Shuffle(slot, k & 31);
+        if (!layout.Active || k >= count) return;
+        long row = (long)from * queryHeads + headRow;
+        var units = partials.Cast<Vec16>();
+        if (default(TElement).HalfPartials)
+        {
+            Low = units[row * (dim / 8) + layout.Unit];
+        }
+        else
+        {
+            long at = row * (dim / 4) + 2 * layout.Unit;
+            Low = units[at];
+            High = units[at + 1];
+        }
+    }
+
+    /// <summary>
+    /// Adds the loaded unit of step <paramref name="first"/> + <paramref name="block"/> into <paramref name="sums"/> with its
+    /// partial's weight (lane k holds the k-th partial's in <paramref name="weight"/>). A lane past the batch adds nothing:
+    /// weight 0 times another query's poisoned NaN row would still be NaN. Every lane must call.
+    /// </summary>
+    public readonly void Accumulate<TElement>(int block, int first, in MergeLayout layout, int count, float weight, ref MergeUnit sums)
+        where TElement : struct, IElement
+    {
+        int k = layout.Partial(first + block);
+        float w = Warp.Shuffle(weight, k & 31);
+        if (layout.Active && k < count) sums.Add<TElement>(this, w);
+    }
+}
+
+/// <summary>A lane's loads of <see cref="Depth"/> steps: fields and unrolled methods generated by DeFT.Kernels.Generators.</summary>
+[UnrolledBlocks(typeof(MergeLoad), Depth, 1)]
+internal partial struct MergeLoads
+{
+    /// <summary>Steps whose loads fly together: 8 (16 partials of a row per round trip at D = 128).</summary>
+    public const int Depth = 8;
 }

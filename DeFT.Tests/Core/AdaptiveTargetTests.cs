@@ -193,6 +193,7 @@ public sealed class AdaptiveTargetTests
                      H200 with { KvHeads = 0 }, H200 with { QueryHeadsPerKvHead = 0 }, H200 with { TokenMicroseconds = 0 },
                      H200 with { GroupMicroseconds = -1 }, H200 with { PartialBytesPerMicrosecond = double.NaN }, H200 with { MinChunkTokens = 0 },
                      H200 with { MinimumGain = 1 }, H200 with { Multiprocessors = int.MaxValue },
+                     H200 with { Streaming = H200 with { RowsPerTask = 0 } }, H200 with { Streaming = H200 with { Streaming = H200 } },
                  })
         {
             var act = () => TreePlanner.Plan(w.Tree, w.Queries, PlanMethod.Adaptive, new PlannerOptions { Target = bad });
@@ -200,6 +201,27 @@ public sealed class AdaptiveTargetTests
         }
         var noTarget = () => AdaptivePlanner.ChooseChunkTokens(new TreeLayout(w.Tree, w.Queries), PlannerOptions.Default);
         noTarget.Should().Throw<ArgumentException>().WithMessage("*no parallelism target*");
+    }
+
+    [Fact]
+    public void A_tree_that_shares_no_KV_is_cut_for_the_streaming_target()
+    {
+        // Eight sequences of 2048 tokens, one query each: its plan runs the kernel's streaming shape (6 groups of 16 rows
+        // per SM instead of 3 of 64), so it is cut for that shape; a tree whose prompt all queries share keeps the main target.
+        var streaming = ParallelismTarget.For(Heads32x8, 132, 6, 16);
+        var both = H200 with { Streaming = streaming };
+        var lone = TreeSpec.Build("8_2048");
+        var shared = TreeSpec.Build("1,8_2048,64");
+        AttentionPlan Plan(Workload w, ParallelismTarget target) =>
+            TreePlanner.Plan(w.Tree, w.Queries, PlanMethod.Adaptive, new PlannerOptions { Target = target });
+
+        Plan(lone, both).ContentEquals(Plan(lone, streaming)).Should().BeTrue("a tree without sharing is cut for the streaming shape");
+        Plan(lone, both).ContentEquals(Plan(lone, H200)).Should().BeFalse("the two shapes fill the device with different cuts");
+        Plan(shared, both).ContentEquals(Plan(shared, H200)).Should().BeTrue("a shared prompt runs the main shape");
+        both.ForSharing(tokens: 100, pairs: 150).Should().BeSameAs(streaming, "1.5 queries per token still stream");
+        both.ForSharing(tokens: 100, pairs: 151).Should().BeSameAs(both);
+        H200.ForSharing(tokens: 100, pairs: 100).Should().BeSameAs(H200, "no streaming target: one target for every tree");
+        both.ToString().Should().Be("132x3x64/132x6x16");
     }
 
     [Fact]

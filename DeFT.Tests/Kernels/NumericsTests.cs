@@ -85,31 +85,39 @@ public sealed class NumericsTests(CpuAcceleratorFixture fixture, ITestOutputHelp
     }
 
     [Theory]
-    [InlineData(PlanMethod.Flatten, true)]
-    [InlineData(PlanMethod.Flatten, false)]
-    [InlineData(PlanMethod.Node, true)]
-    [InlineData(PlanMethod.Sequence, true)]
-    public void Merges_of_more_than_32_partials(PlanMethod method, bool rising)
+    [InlineData(PlanMethod.Flatten, true, 64)]
+    [InlineData(PlanMethod.Flatten, false, 64)]
+    [InlineData(PlanMethod.Node, true, 64)]
+    [InlineData(PlanMethod.Sequence, true, 64)]
+    [InlineData(PlanMethod.Flatten, null, 128)]
+    [InlineData(PlanMethod.Node, null, 96)]
+    public void Merges_of_more_than_32_partials(PlanMethod method, bool? rising, int headDim)
     {
         // 4-token blocks over a 160-token prompt give every query over 40 partials, which the merge takes in batches
         // of 32. Logits that rise by 0.25 per token put each query's largest LSE in its last batch, so the sums of the
-        // first batch must be rescaled when the second raises M; falling logits put it in the first.
+        // first batch must be rescaled when the second raises M; falling logits put it in the first. Random keys (null)
+        // weigh every partial alike, so a partial the merge skips shows: at D 128 and 96 two chains read a batch, 16
+        // partials each, in two rounds of loads; D 96 leaves 8 lanes without dims.
+        var heads = new HeadConfig(Heads.QueryHeads, Heads.KvHeads, headDim);
         var tree = TreeCase.FromSpec("1,2_160,6");
-        int seed = KernelCheck.Seed(nameof(Merges_of_more_than_32_partials), method, rising);
-        var data = AttentionData.Random(Heads, tree.Queries.Length, tree.SlotCount, seed);
-        Array.Fill(data.Q, 1f);
-        foreach (var query in tree.Queries)
+        int seed = KernelCheck.Seed(nameof(Merges_of_more_than_32_partials), method, rising, headDim);
+        var data = AttentionData.Random(heads, tree.Queries.Length, tree.SlotCount, seed);
+        if (rising is bool up)
         {
-            var path = ReferenceAttention.PathSlots(tree.Tree, query);
-            for (int i = 0; i < path.Count; i++)
+            Array.Fill(data.Q, 1f);
+            foreach (var query in tree.Queries)
             {
-                double logit = 0.25 * (rising ? i : path.Count - i);
-                float k = (float)(Half)(logit / (Heads.HeadDim * Heads.Scale));
-                for (int kvHead = 0; kvHead < Heads.KvHeads; kvHead++)
-                    Array.Fill(data.K, k, (int)data.KvOffset(path[i], kvHead), Heads.HeadDim);
+                var path = ReferenceAttention.PathSlots(tree.Tree, query);
+                for (int i = 0; i < path.Count; i++)
+                {
+                    double logit = 0.25 * (up ? i : path.Count - i);
+                    float k = (float)(Half)(logit / (heads.HeadDim * heads.Scale));
+                    for (int kvHead = 0; kvHead < heads.KvHeads; kvHead++)
+                        Array.Fill(data.K, k, (int)data.KvOffset(path[i], kvHead), heads.HeadDim);
+                }
             }
         }
-        var plan = KernelCheck.MatchesReference(fixture, Heads, tree, method, new PlannerOptions { BlockTokens = 4 }, data, log);
+        var plan = KernelCheck.MatchesReference(fixture, heads, tree, method, new PlannerOptions { BlockTokens = 4 }, data, log);
         Enumerable.Range(0, tree.Queries.Length).Max(q => plan.PartialsOf(q).Length).Should().BeGreaterThan(32,
             "the merge must take more than one batch");
     }

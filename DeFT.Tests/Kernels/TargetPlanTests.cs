@@ -46,6 +46,11 @@ public sealed class TargetPlanTests(CpuAcceleratorFixture fixture, ITestOutputHe
         var tensor = attention.ParallelismTarget(AttentionKernel.TensorCore);
         tensor.GroupsPerMultiprocessor.Should().Be(TreeAttention.TensorCoreGroupsPerMultiprocessor);
         tensor.RowsPerTask.Should().Be(TreeAttention.RowsPerTask(AttentionKernel.TensorCore));
+        tensor.Streaming.Should().NotBeNull("tensor cores run plans without sharing in their one-warp shape");
+        tensor.Streaming!.GroupsPerMultiprocessor.Should().Be(TreeAttention.StreamingGroupsPerMultiprocessor);
+        tensor.Streaming.RowsPerTask.Should().Be(TreeAttention.RowsPerTask(AttentionKernel.TensorCore, streaming: true));
+        tensor.Streaming.RowsPerTask.Should().Be(16);
+        cuda.Streaming.Should().BeNull("the CUDA-core kernel runs every plan in one shape");
         attention.ParallelismTarget(AttentionKernel.Auto).Should().Be(tensor, "Auto counts as the tensor-core kernel");
         var bad = () => attention.ParallelismTarget((AttentionKernel)42);
         bad.Should().Throw<ArgumentOutOfRangeException>();
