@@ -85,22 +85,24 @@ public sealed class NumericsTests(CpuAcceleratorFixture fixture, ITestOutputHelp
     }
 
     [Theory]
-    [InlineData(PlanMethod.Flatten, true, 64)]
-    [InlineData(PlanMethod.Flatten, false, 64)]
-    [InlineData(PlanMethod.Node, true, 64)]
-    [InlineData(PlanMethod.Sequence, true, 64)]
-    [InlineData(PlanMethod.Flatten, null, 128)]
-    [InlineData(PlanMethod.Node, null, 96)]
-    public void Merges_of_more_than_32_partials(PlanMethod method, bool? rising, int headDim)
+    [InlineData(PlanMethod.Flatten, true, 64, 4, 1)]
+    [InlineData(PlanMethod.Flatten, false, 64, 4, 1)]
+    [InlineData(PlanMethod.Node, true, 64, 4, 1)]
+    [InlineData(PlanMethod.Sequence, true, 64, 4, 1)]
+    [InlineData(PlanMethod.Flatten, null, 128, 4, 1)]
+    [InlineData(PlanMethod.Node, null, 96, 4, 1)]
+    [InlineData(PlanMethod.Flatten, null, 64, 6, 2)]
+    public void Merges_of_more_than_32_partials(PlanMethod method, bool? rising, int headDim, int queryHeads, int kvHeads)
     {
         // 4-token blocks over a 160-token prompt give every query over 40 partials, which the merge takes in batches
         // of 32. Logits that rise by 0.25 per token put each query's largest LSE in its last batch, so the sums of the
         // first batch must be rescaled when the second raises M; falling logits put it in the first. Random keys (null)
-        // weigh every partial alike, so a partial the merge skips shows: at D 128 and 96 two chains read a batch, 16
-        // partials each, in two rounds of loads; D 96 leaves 8 lanes without dims.
-        var heads = new HeadConfig(Heads.QueryHeads, Heads.KvHeads, headDim);
+        // weigh every partial alike, so a partial the merge skips shows: a batch's 32 partials take two rounds of loads.
+        // A warp merges 4 heads at D 64 (6 heads: its second warp has two without a row), 2 at D 128 and 96 (where 4
+        // lanes of each 16 hold no dims).
+        var heads = new HeadConfig(queryHeads, kvHeads, headDim);
         var tree = TreeCase.FromSpec("1,2_160,6");
-        int seed = KernelCheck.Seed(nameof(Merges_of_more_than_32_partials), method, rising, headDim);
+        int seed = KernelCheck.Seed(nameof(Merges_of_more_than_32_partials), method, rising, headDim, queryHeads, kvHeads);
         var data = AttentionData.Random(heads, tree.Queries.Length, tree.SlotCount, seed);
         if (rising is bool up)
         {
