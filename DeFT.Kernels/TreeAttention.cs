@@ -161,28 +161,22 @@ public sealed class TreeAttention
             return DeFT.Core.Planning.ParallelismTarget.For(Heads, multiprocessors,
                 GroupsPerMultiprocessor(cudaCoreKernel, PartialAttentionKernel.GroupSize, 0, CudaCoreGroupsPerMultiprocessor), RowsPerTask(concrete));
         return DeFT.Core.Planning.ParallelismTarget.For(Heads, multiprocessors,
-            GroupsPerMultiprocessor(tensorCoreKernel, tensorCoreConfig.GroupDim.X, SharedBytes(tensorCoreConfig),
+            GroupsPerMultiprocessor(tensorCoreKernel, tensorCoreConfig.GroupDim.X, tensorCoreConfig.SharedMemoryConfig.ArraySize,
                 TensorCoreGroupsPerMultiprocessor), RowsPerTask(concrete)) with
         {
             Streaming = DeFT.Core.Planning.ParallelismTarget.For(Heads, multiprocessors,
-                GroupsPerMultiprocessor(streamingKernel, streamingConfig.GroupDim.X, SharedBytes(streamingConfig),
+                GroupsPerMultiprocessor(streamingKernel, streamingConfig.GroupDim.X, streamingConfig.SharedMemoryConfig.ArraySize,
                     StreamingGroupsPerMultiprocessor), RowsPerTask(concrete, streaming: true)),
         };
     }
 
-    // Groups of a loaded kernel resident per SM on CUDA: the driver's occupancy calculator for its registers and threads,
-    // capped by the groups its dynamic shared memory lets an SM hold (TensorCoreLayout.GroupsBySharedMemory). The
-    // calculator is not given the shared memory: on an H200 it answered 1 group for the 35 KB tensor-core shapes, where
-    // ncu shows 3 and 6 resident (run v30). `fallback` elsewhere or when this instance did not load the kernel.
+    // Groups of a loaded kernel resident per SM by the driver's occupancy calculator on CUDA; `fallback` elsewhere or
+    // when this instance did not load the kernel.
     private int GroupsPerMultiprocessor(Action<AcceleratorStream, KernelConfig, AttentionParams>? launcher, int groupSize,
         int dynamicSharedBytes, int fallback) =>
         launcher is not null && Accelerator.AcceleratorType == AcceleratorType.Cuda
-            ? Math.Max(1, Math.Min(Accelerator.EstimateMaxActiveGroupsPerMultiprocessor(launcher.GetKernel(), groupSize, 0),
-                TensorCoreLayout.GroupsBySharedMemory(dynamicSharedBytes)))
+            ? Math.Max(1, Accelerator.EstimateMaxActiveGroupsPerMultiprocessor(launcher.GetKernel(), groupSize, dynamicSharedBytes))
             : fallback;
-
-    // Dynamic shared memory of a tensor-core launch configuration in bytes (it is requested in 32-bit words).
-    private static int SharedBytes(KernelConfig config) => config.SharedMemoryConfig.ArraySize * sizeof(uint);
 
     /// <summary>
     /// The kernel used when none is named: <see cref="AttentionKernel.Auto"/> on CUDA, else <see cref="AttentionKernel.CudaCore"/>
@@ -295,8 +289,8 @@ public sealed class TreeAttention
             streamingKernel!(s, new KernelConfig(narrow * Heads.KvHeads, streamingConfig.GroupDim.X, streamingConfig.SharedMemoryConfig), narrowParams);
         }
         if (!plan.Merges) return; // every row was final in the partial kernel
-        int warps = plan.QueryCount * MergeKernel.WarpsPerQuery(Heads.HeadDim, Heads.QueryHeads);
-        mergeKernel(s, new KernelConfig((warps + MergeKernel.WarpsPerGroup - 1) / MergeKernel.WarpsPerGroup, MergeKernel.GroupSize), p);
+        int pairs = plan.QueryCount * Heads.QueryHeads;
+        mergeKernel(s, new KernelConfig((pairs + MergeKernel.PairsPerGroup - 1) / MergeKernel.PairsPerGroup, MergeKernel.GroupSize), p);
     }
 
     private AttentionParams Prepare(DevicePlan plan, ElementType elements, ArrayView<ushort> q, KvLayer kv, ArrayView<ushort> output,

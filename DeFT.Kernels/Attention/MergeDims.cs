@@ -1,103 +1,47 @@
 using DeFT.Kernels.Elements;
 using DeFT.Kernels.Primitives;
 using ILGPU;
-using ILGPU.Algorithms;
 
 namespace DeFT.Kernels.Attention;
 
 /// <summary>
-/// How <see cref="MergeKernel"/> lays rows over a warp, from the head dimension alone: a lane owns one 8-dim unit of a
-/// row, the <see cref="RowLanes"/> lanes of a row sit in an aligned segment of <see cref="Stride"/> lanes (a power of two:
-/// 8 at D 64, 16 at D 96 and 128, 32 at D 256; at D 96 lanes 12..15 of a segment hold no unit), and the warp's
-/// <see cref="Heads"/> segments merge that many query heads of one query side by side.
+/// How <see cref="MergeKernel"/> lays a row over a warp, from the head dimension alone: a lane owns one 8-dim unit of the
+/// row, <see cref="RowLanes"/> lanes cover the row, and the warp's lanes form <see cref="Chains"/> such rows side by side
+/// (chain c takes partials c, c + Chains, ...). At D = 96 lanes 24..31 hold no unit.
 /// </summary>
 internal readonly struct MergeLayout
 {
     /// <summary>Dims per lane: one 16-byte load of fp16 partials, two of fp32.</summary>
     public const int UnitDims = 8;
 
-    /// <summary>Lanes holding a row's units.</summary>
+    /// <summary>Lanes per row: one per unit (at most a warp, D ≤ 256).</summary>
     public readonly int RowLanes;
 
-    /// <summary>Lanes per segment: <see cref="RowLanes"/> rounded up to a power of two.</summary>
-    public readonly int Stride;
+    /// <summary>Rows a warp reads side by side.</summary>
+    public readonly int Chains;
 
-    /// <summary>Segments (query heads) per warp: 32 / <see cref="Stride"/>.</summary>
-    public readonly int Heads;
+    /// <summary>This lane's chain (≥ <see cref="Chains"/> on a lane without a unit).</summary>
+    public readonly int Chain;
 
-    /// <summary>This lane's segment: the warp's first head plus this is its head.</summary>
-    public readonly int Segment;
-
-    /// <summary>This lane's index in its segment; its unit of the row (dims <c>8·Unit … 8·Unit + 7</c>) where below <see cref="RowLanes"/>.</summary>
+    /// <summary>This lane's unit of the row: dims <c>8·Unit … 8·Unit + 7</c>.</summary>
     public readonly int Unit;
 
-    /// <summary>LSEs each lane holds of a batch of 32 partials: 32 / <see cref="Stride"/> (as many as <see cref="Heads"/>).</summary>
-    public int LsesPerLane => Heads;
+    /// <summary>Whether this lane holds a unit.</summary>
+    public bool Active => Chain < Chains;
 
-    /// <summary>The layout of this thread's lane at head dimension <paramref name="dim"/>.</summary>
-    public MergeLayout(int dim)
+    public MergeLayout(int dim, int lane)
     {
         RowLanes = dim / UnitDims;
-        Stride = StrideOf(dim);
-        Heads = 32 / Stride;
-        int lane = Group.IdxX % 32;
-        Segment = lane / Stride;
-        Unit = lane - Segment * Stride;
+        Chains = 32 / RowLanes;
+        Chain = lane / RowLanes;
+        Unit = lane - Chain * RowLanes;
     }
 
-    /// <summary>Warps per query: its query heads, <see cref="Heads"/> per warp.</summary>
-    public static int WarpsPerQuery(int dim, int queryHeads)
-    {
-        int heads = 32 / StrideOf(dim);
-        return (queryHeads + heads - 1) / heads;
-    }
-
-    private static int StrideOf(int dim) => dim > 128 ? 32 : dim > 64 ? 16 : 8;
+    /// <summary>The batch index of the partial this lane's chain reads at <paramref name="step"/>.</summary>
+    public int Partial(int step) => step * Chains + Chain;
 }
 
-/// <summary>
-/// The LSEs of a batch's partials for this lane's head, <see cref="MergeLayout.LsesPerLane"/> per lane: value j holds partial
-/// <c>Unit + j·Stride</c> of the batch, so a segment's lanes together hold all 32. Fields and unrolled methods come from
-/// <see cref="MergeLses"/>.
-/// </summary>
-internal struct MergeLse
-{
-    /// <summary>The partial's LSE (log2 domain), then its weight 2^(lse − M).</summary>
-    public float Value;
-
-    /// <summary>
-    /// Loads the LSE of partial <c>Unit + block·Stride</c> (−∞ past <paramref name="count"/> or for a head past the last);
-    /// lane k holds the batch's k-th slot in <paramref name="slot"/>. Every lane must call.
-    /// </summary>
-    public void Load(int block, in MergeLayout layout, int count, int slot, bool head, long headRow, int queryHeads, ArrayView<float> lses)
-    {
-        int k = layout.Unit + block * layout.Stride;
-        int from = Warp.Shuffle(slot, k);
-        Value = head && k < count ? lses[(long)from * queryHeads + headRow] : float.NegativeInfinity;
-    }
-
-    /// <summary>Raises <paramref name="max"/> to this LSE.</summary>
-    public readonly void Max(int block, ref float max) => max = XMath.Max(max, Value);
-
-    /// <summary>Turns the LSE into its weight under maximum <paramref name="max"/> and adds it to <paramref name="sum"/> (0 for −∞).</summary>
-    public void Weigh(int block, float max, ref float sum)
-    {
-        Value = Value == float.NegativeInfinity ? 0f : XMath.Exp2(Value - max);
-        sum += Value;
-    }
-
-    /// <summary>Sets <paramref name="weight"/> to this weight when <paramref name="block"/> is <paramref name="index"/>.</summary>
-    public readonly void Pick(int block, int index, ref float weight)
-    {
-        if (block == index) weight = Value;
-    }
-}
-
-/// <summary>A lane's LSEs or weights of a batch: up to 4 (at D 64), generated by DeFT.Kernels.Generators.</summary>
-[UnrolledBlocks(typeof(MergeLse), 4, 1)]
-internal partial struct MergeLses;
-
-/// <summary>A lane's 8 dims of a merged row: the weighted sums of its unit over the partials read so far.</summary>
+/// <summary>A lane's 8 dims of a merged row: the weighted sums of its unit over the partials its chain read.</summary>
 internal struct MergeUnit
 {
     /// <summary>Sums of dims 8u … 8u + 7.</summary>
@@ -144,6 +88,28 @@ internal struct MergeUnit
         D7 *= factor;
     }
 
+    /// <summary>
+    /// The unit summed over the warp's chains, in chain order (correct on chain 0's lanes; every lane must call):
+    /// lane <c>Unit + c·RowLanes</c> holds chain c's sums of the same dims.
+    /// </summary>
+    public readonly MergeUnit OverChains(in MergeLayout layout)
+    {
+        var total = this;
+        for (int c = 1; c < layout.Chains; c++)
+        {
+            int from = layout.Unit + c * layout.RowLanes;
+            total.D0 += Warp.Shuffle(D0, from);
+            total.D1 += Warp.Shuffle(D1, from);
+            total.D2 += Warp.Shuffle(D2, from);
+            total.D3 += Warp.Shuffle(D3, from);
+            total.D4 += Warp.Shuffle(D4, from);
+            total.D5 += Warp.Shuffle(D5, from);
+            total.D6 += Warp.Shuffle(D6, from);
+            total.D7 += Warp.Shuffle(D7, from);
+        }
+        return total;
+    }
+
     /// <summary>Writes the sums times <paramref name="inverse"/>, rounded to the element type, as four pairs from pair <paramref name="at"/>.</summary>
     public readonly void Write<TElement>(ArrayView<uint> output, long at, float inverse) where TElement : struct, IElement
     {
@@ -157,9 +123,8 @@ internal struct MergeUnit
 
 /// <summary>
 /// One step's unit of a partial row, loaded ahead of its use: 16 bytes of fp16 pairs (<see cref="Low"/>) or 32 bytes of
-/// fp32 (<see cref="Low"/>, <see cref="High"/>). <see cref="MergeLoads"/> holds <see cref="MergeLoads.Depth"/> steps and
-/// unrolls these methods, so a lane's loads of several partials are in flight at once. At step k every segment reads the
-/// batch's k-th partial, each its own head's row (adjacent rows of one slot).
+/// fp32 (<see cref="Low"/>, <see cref="High"/>). <see cref="MergeLoads"/> holds <see cref="MergeLoads.Depth"/> steps
+/// and unrolls these methods, so a lane's loads of several partials are in flight at once.
 /// </summary>
 internal struct MergeLoad
 {
@@ -170,15 +135,16 @@ internal struct MergeLoad
     public Vec16 High;
 
     /// <summary>
-    /// Loads this lane's unit of the batch's partial <paramref name="first"/> + <paramref name="block"/> (lane k holds the
-    /// k-th slot in <paramref name="slot"/>); a lane without a unit or head (<paramref name="active"/> false) loads
-    /// nothing. Every lane must call.
+    /// Loads this lane's unit of the partial its chain reads at step <paramref name="first"/> + <paramref name="block"/>
+    /// (none past the batch's <paramref name="count"/>); lane k of the warp holds the batch's k-th partial slot in
+    /// <paramref name="slot"/>. Every lane must call (the slot comes by a shuffle).
     /// </summary>
-    public void Load<TElement>(int block, int first, in MergeLayout layout, int slot, bool active, long headRow, int queryHeads,
+    public void Load<TElement>(int block, int first, in MergeLayout layout, int count, int slot, long headRow, int queryHeads,
         int dim, ArrayView<float> partials) where TElement : struct, IElement
     {
-        int from = Warp.Shuffle(slot, first + block);
-        if (!active) return;
+        int k = layout.Partial(first + block);
+        int from = Warp.Shuffle(slot, k & 31);
+        if (!layout.Active || k >= count) return;
         long row = (long)from * queryHeads + headRow;
         var units = partials.Cast<Vec16>();
         if (default(TElement).HalfPartials)
@@ -194,29 +160,23 @@ internal struct MergeLoad
     }
 
     /// <summary>
-    /// Adds the loaded unit of partial <paramref name="first"/> + <paramref name="block"/> into <paramref name="sums"/> with
-    /// its weight, which lane <c>k mod Stride</c> of the segment holds as its value <c>k / Stride</c> in
-    /// <paramref name="weights"/>. Every lane must call.
+    /// Adds the loaded unit of step <paramref name="first"/> + <paramref name="block"/> into <paramref name="sums"/> with its
+    /// partial's weight (lane k holds the k-th partial's in <paramref name="weight"/>). A lane past the batch adds nothing:
+    /// weight 0 times another query's poisoned NaN row would still be NaN. Every lane must call.
     /// </summary>
-    public readonly void Accumulate<TElement>(int block, int first, in MergeLayout layout, in MergeLses weights, bool active, ref MergeUnit sums)
+    public readonly void Accumulate<TElement>(int block, int first, in MergeLayout layout, int count, float weight, ref MergeUnit sums)
         where TElement : struct, IElement
     {
-        int k = first + block;
-        int j = k / layout.Stride; // the same on every lane: a select, not a branch per lane
-        float w = 0f;
-        weights.Pick(layout.LsesPerLane, j, ref w);
-        w = Warp.Shuffle(w, layout.Segment * layout.Stride + (k - j * layout.Stride));
-        if (active) sums.Add<TElement>(this, w);
+        int k = layout.Partial(first + block);
+        float w = Warp.Shuffle(weight, k & 31);
+        if (layout.Active && k < count) sums.Add<TElement>(this, w);
     }
 }
 
-/// <summary>A lane's loads of up to <see cref="Depth"/> steps: fields and unrolled methods generated by DeFT.Kernels.Generators.</summary>
+/// <summary>A lane's loads of <see cref="Depth"/> steps: fields and unrolled methods generated by DeFT.Kernels.Generators.</summary>
 [UnrolledBlocks(typeof(MergeLoad), Depth, 1)]
 internal partial struct MergeLoads
 {
-    /// <summary>Steps whose loads fly together: 16 partials of fp16 (64 registers), 8 of fp32.</summary>
-    public const int Depth = 16;
-
-    /// <summary>Steps per round for <typeparamref name="TElement"/>'s partials.</summary>
-    public static int DepthOf<TElement>() where TElement : struct, IElement => default(TElement).HalfPartials ? Depth : Depth / 2;
+    /// <summary>Steps whose loads fly together: 8 (16 partials of a row per round trip at D = 128).</summary>
+    public const int Depth = 8;
 }

@@ -91,16 +91,6 @@ internal static class TensorCoreLayout
     /// <summary>Shared memory of one SM on sm_80/sm_90 (227 KB usable by groups).</summary>
     public const int MaxSharedBytesPerMultiprocessor = 227 * 1024;
 
-    /// <summary>Shared memory the hardware reserves for each resident group on sm_80/sm_90 (1 KB).</summary>
-    public const int ReservedSharedBytesPerGroup = 1024;
-
-    /// <summary>
-    /// Groups of <paramref name="sharedBytes"/> of dynamic shared memory each that one SM holds at once: its 228 KB (the
-    /// 227 KB a group may use plus one reserve) over the group's bytes and reserve: 6 at D 128 (35 712 B), 3 at D 256.
-    /// </summary>
-    public static int GroupsBySharedMemory(int sharedBytes) =>
-        (MaxSharedBytesPerMultiprocessor + ReservedSharedBytesPerGroup) / (sharedBytes + ReservedSharedBytesPerGroup);
-
     /// <summary>Threads per group.</summary>
     public static int GroupSize<TShape>() where TShape : struct, ITensorCoreShape => default(TShape).Warps * 32;
 

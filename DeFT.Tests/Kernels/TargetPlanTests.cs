@@ -2,7 +2,6 @@ using DeFT.Core;
 using DeFT.Core.Planning;
 using DeFT.Kernels;
 using DeFT.Kernels.Attention;
-using DeFT.Kernels.Primitives;
 using Xunit.Abstractions;
 
 namespace DeFT.Tests.Kernels;
@@ -30,18 +29,6 @@ public sealed class TargetPlanTests(CpuAcceleratorFixture fixture, ITestOutputHe
         var plan = KernelCheck.MatchesReference(fixture, Heads, TreeCase.FromSpec("1_600"), PlanMethod.Adaptive, options, log: log);
         plan.Items.Length.Should().BeGreaterThan(3);
         plan.Items.ToArray().Max(i => i.TokenCount).Should().BeLessThan(256);
-    }
-
-    [Fact]
-    public void Shared_memory_holds_each_tensor_core_shape_at_its_launch_bounds()
-    {
-        // The cap on the driver's occupancy: an SM holds 6 one-warp groups at D 128 and 3 at D 256, their launch bounds.
-        TensorCoreLayout.GroupsBySharedMemory(TensorCoreLayout.SharedBytes<StreamingTensorCoreShape<HeadDim128>>()).Should().Be(6);
-        TensorCoreLayout.GroupsBySharedMemory(TensorCoreLayout.SharedBytes<StreamingTensorCoreShape<HeadDim256>>()).Should().Be(3);
-        TensorCoreLayout.GroupsBySharedMemory(TensorCoreLayout.SharedBytes<StreamingTensorCoreShape<HeadDim64>>())
-            .Should().BeGreaterThanOrEqualTo(default(StreamingTensorCoreShape<HeadDim64>).MinGroupsPerMultiprocessor);
-        TensorCoreLayout.GroupsBySharedMemory(TensorCoreLayout.SharedBytes<TensorCoreShape<HeadDim128>>())
-            .Should().BeGreaterThanOrEqualTo(default(TensorCoreShape<HeadDim128>).MinGroupsPerMultiprocessor, "registers, not shared memory, cap the four-warp shape");
     }
 
     [Fact]
