@@ -15,7 +15,8 @@ namespace DeFT.Kernels;
 /// Tree attention in the plan/run style of FlashInfer. Create one per accelerator and head config: the
 /// constructor compiles (loads) the kernels once. Per decode step, <see cref="Upload"/> a host
 /// <see cref="AttentionPlan"/> into a <see cref="DevicePlan"/>; per layer, <c>Run</c> only validates
-/// shapes on the host and enqueues two kernels (no allocation, no upload, no kernel load). The plan's
+/// shapes on the host and enqueues the partial-attention and merge kernels (no allocation, no upload, no kernel load;
+/// on CUDA, a plan's narrow tasks run on a second stream beside its wide ones, joined by events before the merge). The plan's
 /// method (Adaptive, Flatten, Node or Sequence) decides the grouping; the same kernels run all of them. The
 /// partial-attention kernel (<see cref="AttentionKernel"/>) is fixed in the constructor or, with
 /// <see cref="AttentionKernel.Auto"/> (the default on CUDA), chosen per plan at upload.
@@ -28,6 +29,7 @@ public sealed class TreeAttention
     private readonly Action<AcceleratorStream, KernelConfig, AttentionParams>? streamingKernel;
     private readonly KernelConfig tensorCoreConfig;
     private readonly KernelConfig streamingConfig;
+    private readonly StreamFork? fork; // on CUDA: runs a plan's wide and narrow launches side by side
 
     /// <summary>Average queries per KV token read above which <see cref="AttentionKernel.Auto"/> picks tensor cores.</summary>
     public const double TensorCoreSharingThreshold = DeFT.Core.Planning.ParallelismTarget.StreamingSharing;
@@ -75,6 +77,7 @@ public sealed class TreeAttention
             128 => Load<HeadDim128>(accelerator, Kernel, Options.Elements, capped),
             _ => Load<HeadDim256>(accelerator, Kernel, Options.Elements, capped),
         };
+        if (tensorCoreKernel is not null) fork = StreamFork.TryCreate(accelerator);
     }
 
     /// <summary>The element type, softmax scale and soft cap this instance was built with.</summary>
@@ -272,7 +275,6 @@ public sealed class TreeAttention
     {
         var p = Prepare(plan, elements, q, kv, output, lse, stream);
         var s = stream ?? Accelerator.DefaultStream;
-        // The wide tasks by the plan's shape, then the narrow ones (if any) by the one-warp streaming shape.
         int wide = plan.WideTaskCount, narrow = plan.TaskCount - wide;
         var wideParams = p;
         wideParams.Tasks = p.Tasks.SubView(0, wide);
@@ -280,17 +282,42 @@ public sealed class TreeAttention
             cudaCoreKernel!(s, new KernelConfig(wide * Heads.KvHeads, PartialAttentionKernel.GroupSize), wideParams);
         else if (plan.PackRows)
             streamingKernel!(s, new KernelConfig(wide * Heads.KvHeads, streamingConfig.GroupDim.X, streamingConfig.SharedMemoryConfig), wideParams);
-        else if (wide > 0)
-            tensorCoreKernel!(s, new KernelConfig(wide * Heads.KvHeads, tensorCoreConfig.GroupDim.X, tensorCoreConfig.SharedMemoryConfig), wideParams);
-        if (narrow > 0)
+        else if (narrow == 0)
+            LaunchWide(s, wide, wideParams);
+        else if (fork is null)
         {
-            var narrowParams = p;
-            narrowParams.Tasks = p.Tasks.SubView(wide, narrow);
-            streamingKernel!(s, new KernelConfig(narrow * Heads.KvHeads, streamingConfig.GroupDim.X, streamingConfig.SharedMemoryConfig), narrowParams);
+            LaunchWide(s, wide, wideParams);
+            LaunchNarrow(s, wide, narrow, p);
+        }
+        else
+        {
+            // Both shapes at once: the narrow tasks (leaves, memory-bound) on a second stream, launched first so their
+            // groups are placed first, and the wide ones (compute-bound) beside them, filling the SMs the narrow
+            // launch's last wave leaves idle. The merge waits for both.
+            lock (fork.Sync)
+            {
+                LaunchNarrow(fork.Fork(s), wide, narrow, p);
+                LaunchWide(s, wide, wideParams);
+                fork.Join(s);
+            }
         }
         if (!plan.Merges) return; // every row was final in the partial kernel
         int pairs = plan.QueryCount * Heads.QueryHeads;
         mergeKernel(s, new KernelConfig((pairs + MergeKernel.PairsPerGroup - 1) / MergeKernel.PairsPerGroup, MergeKernel.GroupSize), p);
+    }
+
+    // The tensor-core kernel's four-warp shape on the plan's first `wide` tasks (none: no launch).
+    private void LaunchWide(AcceleratorStream s, int wide, AttentionParams wideParams)
+    {
+        if (wide > 0)
+            tensorCoreKernel!(s, new KernelConfig(wide * Heads.KvHeads, tensorCoreConfig.GroupDim.X, tensorCoreConfig.SharedMemoryConfig), wideParams);
+    }
+
+    // The one-warp streaming shape on the `narrow` tasks after the first `wide`.
+    private void LaunchNarrow(AcceleratorStream s, int wide, int narrow, AttentionParams p)
+    {
+        p.Tasks = p.Tasks.SubView(wide, narrow);
+        streamingKernel!(s, new KernelConfig(narrow * Heads.KvHeads, streamingConfig.GroupDim.X, streamingConfig.SharedMemoryConfig), p);
     }
 
     private AttentionParams Prepare(DevicePlan plan, ElementType elements, ArrayView<ushort> q, KvLayer kv, ArrayView<ushort> output,
