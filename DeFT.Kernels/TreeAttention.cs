@@ -284,8 +284,9 @@ public sealed class TreeAttention
             streamingKernel!(s, new KernelConfig(wide * Heads.KvHeads, streamingConfig.GroupDim.X, streamingConfig.SharedMemoryConfig), wideParams);
         else if (narrow == 0)
             LaunchWide(s, wide, wideParams);
-        else if (fork is null)
+        else if (wide == 0 || fork is null)
         {
+            // One shape only (a plan of narrow items: the events would only add their latency), or no second stream.
             LaunchWide(s, wide, wideParams);
             LaunchNarrow(s, wide, narrow, p);
         }
