@@ -282,25 +282,23 @@ public sealed class TreeAttention
             cudaCoreKernel!(s, new KernelConfig(wide * Heads.KvHeads, PartialAttentionKernel.GroupSize), wideParams);
         else if (plan.PackRows)
             streamingKernel!(s, new KernelConfig(wide * Heads.KvHeads, streamingConfig.GroupDim.X, streamingConfig.SharedMemoryConfig), wideParams);
-        else if (narrow == 0)
-            LaunchWide(s, wide, wideParams);
-        else if (wide == 0 || fork is null)
-        {
-            // One shape only (a plan of narrow items: the events would only add their latency), or no second stream.
-            LaunchWide(s, wide, wideParams);
-            LaunchNarrow(s, wide, narrow, p);
-        }
-        else
+        else if (wide > 0 && narrow > 0 && fork is not null)
         {
             // Both shapes at once: the narrow tasks (leaves, memory-bound) on a second stream, launched first so their
             // groups are placed first, and the wide ones (compute-bound) beside them, filling the SMs the narrow
-            // launch's last wave leaves idle. The merge waits for both.
+            // launch's last wave leaves idle. The merge waits for both. (A plan of one shape stays on one stream: the
+            // events would only add their latency.)
             lock (fork.Sync)
             {
                 LaunchNarrow(fork.Fork(s), wide, narrow, p);
                 LaunchWide(s, wide, wideParams);
                 fork.Join(s);
             }
+        }
+        else
+        {
+            LaunchWide(s, wide, wideParams);
+            if (narrow > 0) LaunchNarrow(s, wide, narrow, p);
         }
         if (!plan.Merges) return; // every row was final in the partial kernel
         int pairs = plan.QueryCount * Heads.QueryHeads;
