@@ -211,7 +211,7 @@ public sealed class TreeAttention
     }
 
     /// <summary>The streaming test of <see cref="IsStreaming(AttentionPlan)"/> on a plan's Σ item tokens and Σ item tokens × queries.</summary>
-    internal static bool IsStreamingTotals(long tokens, long pairs) => pairs <= TensorCoreSharingThreshold * tokens;
+    internal static bool IsStreamingTotals(long tokens, long pairs) => DeFT.Core.Planning.ParallelismTarget.SharesFew(tokens, pairs);
 
     /// <summary>The concrete kernel device plans are cut for: <see cref="Kernel"/>, with <see cref="AttentionKernel.Auto"/> as tensor cores (streaming plans then run their one-warp shape).</summary>
     internal AttentionKernel UploadKernel => Kernel == AttentionKernel.Auto ? AttentionKernel.TensorCore : Kernel;

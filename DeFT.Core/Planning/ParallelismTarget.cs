@@ -71,7 +71,14 @@ public sealed record ParallelismTarget(int Multiprocessors, int GroupsPerMultipr
     /// token, else this one.
     /// </summary>
     public ParallelismTarget ForSharing(long tokens, long pairs) =>
-        Streaming is { } streaming && pairs <= StreamingSharing * tokens ? streaming : this;
+        Streaming is { } streaming && SharesFew(tokens, pairs) ? streaming : this;
+
+    /// <summary>
+    /// Whether <paramref name="tokens"/> KV tokens read for <paramref name="pairs"/> (token, query) pairs serve at most
+    /// <see cref="StreamingSharing"/> queries each on average: the one test of a tree here and of a plan's streaming shape
+    /// in the kernels.
+    /// </summary>
+    internal static bool SharesFew(long tokens, long pairs) => pairs <= StreamingSharing * tokens;
 
     /// <summary>Groups the device runs at once: <see cref="Multiprocessors"/> × <see cref="GroupsPerMultiprocessor"/>.</summary>
     public int ConcurrentGroups => Multiprocessors * GroupsPerMultiprocessor;

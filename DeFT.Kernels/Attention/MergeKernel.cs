@@ -12,13 +12,13 @@ namespace DeFT.Kernels.Attention;
 /// <para>
 /// Grid: one warp per (query, query head), <see cref="PairsPerGroup"/> per group. The merge has as few dependent round
 /// trips as the data allows: the row's list bounds, then the slots of a batch of 32 partials (lane k reads the k-th
-/// slot), then together the batch's LSEs (lane k) and the rows themselves. (What bounds it on an H200 is its fixed
-/// per-row instructions, ~600 per warp for 4 partials at 72 registers, run v32; two heads per warp to share them cost
-/// 110 registers and ran slower, v31.) A lane owns 8 dims of a row (<see cref="MergeLayout"/>: 16 lanes cover a row at D = 128, so two
-/// chains read two partials side by side) and issues the loads of up to <see cref="MergeLoads.Depth"/> partials of its
-/// chain before it uses any, their slots taken from lane k by shuffles; the batch maximum moves M (the sums so far
-/// rescaled when it does) while they fly. The chains' sums are added in chain order at the end and chain 0 writes.
-/// Registers only: no shared memory, no barriers.
+/// slot), then together the batch's LSEs (lane k) and the rows themselves. A lane owns 8 dims of a row
+/// (<see cref="MergeLayout"/>: 16 lanes cover a row at D = 128, so two chains read two partials side by side) and issues
+/// the loads of up to <see cref="MergeLoads.Depth"/> partials of its chain before it uses any, their slots taken from
+/// lane k by shuffles; the batch maximum moves M (the sums so far rescaled when it does) while they fly. The chains'
+/// sums are added in chain order at the end and chain 0 writes. Registers only: no shared memory, no barriers. What
+/// bounds it on an H200 is its fixed per-row instructions (~600 per warp for 4 partials at 72 registers, run v32); two
+/// heads per warp to share them took 110 registers and ran slower (v31).
 /// </para>
 /// </summary>
 internal static class MergeKernel
