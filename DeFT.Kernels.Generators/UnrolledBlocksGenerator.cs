@@ -11,7 +11,7 @@ namespace DeFT.Kernels.Generators;
 /// marked <c>[UnrolledBlocks(typeof(TBlock), count, width)]</c> this writes fields <c>B0 … B(count−1)</c> of
 /// <c>TBlock</c> and, for every instance method of <c>TBlock</c> whose first parameter is <c>int block</c>, a method of
 /// the same name that takes <c>int extent</c> in its place and calls block j's method (with <c>block</c> = j) for each j
-/// with <c>j · width &lt; extent</c>. Kernels pass a compile-time head dimension as the extent, so ILGPU keeps exactly
+/// with <c>j · width &lt; extent</c>, returning at the first j past it. Kernels pass a compile-time head dimension as the extent, so ILGPU keeps exactly
 /// the blocks that dimension needs.
 /// </summary>
 [Generator]
@@ -73,8 +73,12 @@ public sealed class UnrolledBlocksGenerator : IIncrementalGenerator
         text.AppendLine($"    /// <summary>Calls <see cref=\"{method.ContainingType.Name}.{method.Name}\"/> of every block below <paramref name=\"extent\"/>.</summary>");
         text.AppendLine($"    public {(method.IsReadOnly ? "readonly " : "")}void {method.Name}{typeParameters}(int extent{parameters}){Constraints(method)}");
         text.AppendLine("    {");
+        // One exit test per block: a runtime extent skips every remaining block at its first uncovered one.
         for (int j = 0; j < count; j++)
-            text.AppendLine($"        if (extent > {j * width}) B{j}.{method.Name}{typeParameters}({j}{arguments});");
+        {
+            text.AppendLine($"        if (extent <= {j * width}) return;");
+            text.AppendLine($"        B{j}.{method.Name}{typeParameters}({j}{arguments});");
+        }
         text.AppendLine("    }");
     }
 

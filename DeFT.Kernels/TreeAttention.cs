@@ -301,8 +301,7 @@ public sealed class TreeAttention
             if (narrow > 0) LaunchNarrow(s, wide, narrow, p);
         }
         if (!plan.Merges) return; // every row was final in the partial kernel
-        int pairs = plan.QueryCount * Heads.QueryHeads;
-        mergeKernel(s, new KernelConfig((pairs + MergeKernel.PairsPerGroup - 1) / MergeKernel.PairsPerGroup, MergeKernel.GroupSize), p);
+        mergeKernel(s, MergeKernel.Config(plan.QueryCount, Heads.QueryHeads), p);
     }
 
     // The tensor-core kernel's four-warp shape on the plan's first `wide` tasks (none: no launch).

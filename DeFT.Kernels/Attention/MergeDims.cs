@@ -41,6 +41,42 @@ internal readonly struct MergeLayout
     public int Partial(int step) => step * Chains + Chain;
 }
 
+/// <summary>
+/// Where a lane finds its unit of a partial row and a partial's LSE for one query head: views offset once to that head
+/// (and the lane's unit) in slot 0, so a partial's address is one unsigned wide multiply of its slot by a stride.
+/// </summary>
+internal readonly struct MergeSource
+{
+    /// <summary>16-byte units of the partial rows, from this lane's first unit of the head in slot 0.</summary>
+    private readonly ArrayView<Vec16> units;
+
+    /// <summary>Partial LSEs from the head's in slot 0.</summary>
+    private readonly ArrayView<float> lse;
+
+    /// <summary>Units per slot (every head's row).</summary>
+    private readonly uint slotUnits;
+
+    /// <summary>LSEs per slot: one per query head.</summary>
+    private readonly uint queryHeads;
+
+    public MergeSource(ArrayView<float> partials, ArrayView<float> partialLse, in MergeLayout layout, int head, int queryHeads, int dim,
+        bool halfPartials)
+    {
+        int rowUnits = halfPartials ? dim / MergeLayout.UnitDims : dim / (MergeLayout.UnitDims / 2);
+        int laneUnit = halfPartials ? layout.Unit : 2 * layout.Unit;
+        units = partials.Cast<Vec16>().SubView((long)head * rowUnits + laneUnit);
+        lse = partialLse.SubView(head);
+        slotUnits = (uint)(queryHeads * rowUnits);
+        this.queryHeads = (uint)queryHeads;
+    }
+
+    /// <summary>The <paramref name="part"/>-th unit (0, or 1 for fp32's second half) of this lane's dims of the partial in <paramref name="slot"/>.</summary>
+    public Vec16 Unit(int slot, int part) => units[(long)((ulong)(uint)slot * slotUnits) + part];
+
+    /// <summary>The LSE of the partial in <paramref name="slot"/>.</summary>
+    public float Lse(int slot) => lse[(long)((ulong)(uint)slot * queryHeads)];
+}
+
 /// <summary>A lane's 8 dims of a merged row: the weighted sums of its unit over the partials its chain read.</summary>
 internal struct MergeUnit
 {
@@ -136,27 +172,17 @@ internal struct MergeLoad
 
     /// <summary>
     /// Loads this lane's unit of the partial its chain reads at step <paramref name="first"/> + <paramref name="block"/>
-    /// (none past the batch's <paramref name="count"/>); lane k of the warp holds the batch's k-th partial slot in
-    /// <paramref name="slot"/>. Every lane must call (the slot comes by a shuffle).
+    /// (none past the batch's <paramref name="count"/>) from <paramref name="source"/>; lane k of the warp holds the batch's
+    /// k-th partial slot in <paramref name="slot"/>. Every lane must call (the slot comes by a shuffle).
     /// </summary>
-    public void Load<TElement>(int block, int first, in MergeLayout layout, int count, int slot, long headRow, int queryHeads,
-        int dim, ArrayView<float> partials) where TElement : struct, IElement
+    public void Load<TElement>(int block, int first, in MergeLayout layout, int count, int slot, in MergeSource source)
+        where TElement : struct, IElement
     {
         int k = layout.Partial(first + block);
         int from = Warp.Shuffle(slot, k & 31);
         if (!layout.Active || k >= count) return;
-        long row = (long)from * queryHeads + headRow;
-        var units = partials.Cast<Vec16>();
-        if (default(TElement).HalfPartials)
-        {
-            Low = units[row * (dim / 8) + layout.Unit];
-        }
-        else
-        {
-            long at = row * (dim / 4) + 2 * layout.Unit;
-            Low = units[at];
-            High = units[at + 1];
-        }
+        Low = source.Unit(from, 0);
+        if (!default(TElement).HalfPartials) High = source.Unit(from, 1);
     }
 
     /// <summary>

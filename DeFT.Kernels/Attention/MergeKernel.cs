@@ -10,7 +10,8 @@ namespace DeFT.Kernels.Attention;
 /// the LSE rule <c>O = Σ 2^(lse_i − M)·o_i / Σ 2^(lse_i − M)</c>, M = max lse_i. A fixed order and no atomics make it
 /// deterministic. Queries with a single partial were finished by the partial kernel and are skipped.
 /// <para>
-/// Grid: one warp per (query, query head), <see cref="PairsPerGroup"/> per group. The merge has as few dependent round
+/// Grid: a group of 32 × <see cref="PairsPerGroup"/> threads per query and <see cref="PairsPerGroup"/> query heads; warp y
+/// of group (q, b) merges query q's head 4b + y (no division in the indexing). The merge has as few dependent round
 /// trips as the data allows: the row's list bounds, then the slots of a batch of 32 partials (lane k reads the k-th
 /// slot), then together the batch's LSEs (lane k) and the rows themselves. A lane owns 8 dims of a row
 /// (<see cref="MergeLayout"/>: 16 lanes cover a row at D = 128, so two chains read two partials side by side) and issues
@@ -23,26 +24,30 @@ namespace DeFT.Kernels.Attention;
 /// </summary>
 internal static class MergeKernel
 {
-    /// <summary>Threads per group.</summary>
-    public const int GroupSize = 128;
-
     /// <summary>(query, head) pairs per group: one per warp.</summary>
-    public const int PairsPerGroup = GroupSize / 32;
+    public const int PairsPerGroup = 4;
+
+    /// <summary>Threads per group.</summary>
+    public const int GroupSize = 32 * PairsPerGroup;
+
+    /// <summary>The launch for <paramref name="queries"/> queries of <paramref name="queryHeads"/> heads: a group per query and <see cref="PairsPerGroup"/> heads.</summary>
+    public static KernelConfig Config(int queries, int queryHeads) =>
+        new(new Index2D(queries, (queryHeads + PairsPerGroup - 1) / PairsPerGroup), new Index2D(32, PairsPerGroup));
 
     /// <summary>The kernel, specialised for head dimension <typeparamref name="TDim"/> and element type <typeparamref name="TElement"/>.</summary>
     internal static void Kernel<TDim, TElement>(AttentionParams p) where TDim : struct, IHeadDim where TElement : struct, IElement
     {
         int dim = default(TDim).Value;
-        int pair = Grid.IdxX * PairsPerGroup + Group.IdxX / 32;
-        int lane = Group.IdxX % 32;
-        if (pair >= p.QueryOrder.Length * p.QueryHeads) return;
-        int query = pair / p.QueryHeads;
-        int head = pair - query * p.QueryHeads;
+        int query = Grid.IdxX;
+        int head = Grid.IdxY * PairsPerGroup + Group.IdxY;
+        if (head >= p.QueryHeads) return; // warp-uniform
         int begin = p.PartialOffsets[query];
         int end = p.PartialOffsets[query + 1];
         if (end - begin == 1) return; // finished by the partial kernel (warp-uniform)
 
+        int lane = Group.IdxX;
         var layout = new MergeLayout(dim, lane);
+        var source = new MergeSource(p.PartialOutput, p.PartialLse, layout, head, p.QueryHeads, dim, default(TElement).HalfPartials);
         var sums = default(MergeUnit);
         var loads = default(MergeLoads);
         float max = float.NegativeInfinity, sum = 0f;
@@ -51,9 +56,9 @@ internal static class MergeKernel
             int count = XMath.Min(32, end - batch);
             int steps = (count + layout.Chains - 1) / layout.Chains;
             int slot = lane < count ? p.PartialSlots[batch + lane] : 0;
-            float lse = lane < count ? p.PartialLse[(long)slot * p.QueryHeads + head] : float.NegativeInfinity;
+            float lse = lane < count ? source.Lse(slot) : float.NegativeInfinity;
             // The first rows' loads fly with the LSEs'.
-            loads.Load<TElement>(XMath.Min(steps, MergeLoads.Depth), 0, layout, count, slot, head, p.QueryHeads, dim, p.PartialOutput);
+            loads.Load<TElement>(XMath.Min(steps, MergeLoads.Depth), 0, layout, count, slot, source);
             float batchMax = WarpReduce.Max(lse);
             if (batchMax > max)
             {
@@ -69,7 +74,7 @@ internal static class MergeKernel
             for (int first = MergeLoads.Depth; first < steps; first += MergeLoads.Depth)
             {
                 int depth = XMath.Min(steps - first, MergeLoads.Depth);
-                loads.Load<TElement>(depth, first, layout, count, slot, head, p.QueryHeads, dim, p.PartialOutput);
+                loads.Load<TElement>(depth, first, layout, count, slot, source);
                 loads.Accumulate<TElement>(depth, first, layout, count, weight, ref sums);
             }
         }
