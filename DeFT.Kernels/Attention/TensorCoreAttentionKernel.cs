@@ -97,7 +97,7 @@ internal static class TensorCoreAttentionKernel
         int qLane = TensorCoreLayout.QWord<TShape>() + (warp * 16 + rowA) * rowWords + (lane >> 4) * 4;
         int kLane = ((lane >> 4) * 8 + (lane & 7)) * rowWords + ((lane >> 3) & 1) * 4;
         int vLane = tileWords + rowA * rowWords + (lane >> 4) * 4;
-        if (warpActive) head.LoadQ(dim, smem, qLane);
+        if (warpActive) head.LoadQ(dim, smem, smem.Row(qLane));
 
         float maxLow = float.NegativeInfinity, maxHigh = float.NegativeInfinity;
         // Row sums as an mma accumulator: P·1 over each tile, so the sums are of exactly the fp16 P that multiplies V
@@ -137,7 +137,7 @@ internal static class TensorCoreAttentionKernel
 
             var masks = smem.Words.SubView(stage + 2 * tileWords + 4 * t, 2 * tileTokens - 4 * t).Cast<QueryRange>();
             var scores = default(MmaAccumulators4);
-            head.Score<TElement>(dim, ref scores, smem, stage + kLane, 16 * rowWords);
+            head.Score<TElement>(dim, ref scores, smem, smem.Row(stage + kLane), 16 * rowWords);
             if (capped) scores.SoftCap(p.ScoreScale, p.SoftCapLog2);
             if (!unmasked) MaskAll(ref scores, masks, posLow, posHigh);
             if (poisoned)
@@ -177,8 +177,9 @@ internal static class TensorCoreAttentionKernel
             rowSums = element.Product(rowSums, pHigh, ones);
 
             // O += P·V: two k-steps of 16 tokens.
-            head.AddValues<TElement>(dim, pLow, smem, stage + vLane);
-            head.AddValues<TElement>(dim, pHigh, smem, stage + vLane + 16 * rowWords);
+            var values = smem.Row(stage + vLane);
+            head.AddValues<TElement>(dim, pLow, smem, values);
+            head.AddValues<TElement>(dim, pHigh, smem, values.Plus(16 * rowWords));
         }
 
         // Each valid row that saw a token writes its result.
@@ -189,65 +190,18 @@ internal static class TensorCoreAttentionKernel
             WriteRow<TElement>(p, task, rowHigh, posHigh, maxHigh, rowSums.C2, poisonedHigh, head, true, t, dim);
     }
 
-    // This thread's share of every tile's K/V copies. With C 16-byte chunks per row and G threads, thread i copies
-    // chunk i mod C of rows i / C, i / C + G / C, ... (threads past the last whole row of a pass copy nothing), so its
-    // chunk, and with it its address within a slot, is the same for every tile: computed once, before the loop. A
-    // copy's K and V addresses are then one wide multiply-add each (slot × slot bytes + this base).
-    private struct CopyLane
-    {
-        public int FirstRow;   // first tile row it copies (the tile's token count when none)
-        public int Word;       // word of its chunk in row 0 of a stage's K tile
-        public long Chunk;     // its chunk's index within slot 0 of the task's KV head, in 16-byte units (the CPU's index)
-        public ulong K, V;     // device addresses of that chunk of slot 0 in K and V
-        public uint SlotBytes; // bytes of one slot (every KV head's row)
-
-        public static CopyLane For<TShape>(AttentionParams p, in TaskContext task, int tid) where TShape : struct, ITensorCoreShape
-        {
-            int chunksPerRow = TensorCoreLayout.ChunksPerRow<TShape>();
-            int rowsPerPass = TensorCoreLayout.GroupSize<TShape>() / chunksPerRow;
-            int row = tid / chunksPerRow;
-            int chunk = tid - row * chunksPerRow; // not %, which ILGPU emits as a full division here
-            long first = (long)task.KvHead * chunksPerRow + chunk;
-            return new CopyLane
-            {
-                FirstRow = row < rowsPerPass ? row : default(TShape).TileTokens,
-                Word = 4 * chunk,
-                Chunk = first,
-                K = (ulong)(p.KAddress + 16L * first),
-                V = (ulong)(p.VAddress + 16L * first),
-                SlotBytes = (uint)(16 * p.KvHeads * chunksPerRow),
-            };
-        }
-    }
-
     // Issues this thread's copies of tile `tile` into the stage at word `stage`: K and V rows by 16-byte chunks (tokens
     // past the item zero-filled), their slots read from the slot buffer at word `slots` (copied a tile or more ahead),
     // and its token's mask.
     private static void IssueTile<TShape>(AttentionParams p, SharedWindow smem, in TaskContext task, in CopyLane lane, int tile,
         int stage, int slots, int tid) where TShape : struct, ITensorCoreShape
     {
-        var shape = default(TShape);
-        int tileTokens = shape.TileTokens;
-        int rowWords = TensorCoreLayout.RowWords<TShape>();
+        int tileTokens = default(TShape).TileTokens;
         int tileWords = TensorCoreLayout.TileWords<TShape>();
-        int chunksPerRow = TensorCoreLayout.ChunksPerRow<TShape>();
-        int rowsPerPass = TensorCoreLayout.GroupSize<TShape>() / chunksPerRow;
-        var k16 = p.K.Cast<Vec16>();
-        var v16 = p.V.Cast<Vec16>();
         int first = task.Item.TokenBegin + tile * tileTokens;
         int count = XMath.Min(tileTokens, task.Item.TokenEnd - first);
-        long slotChunks = p.KvHeads * chunksPerRow;
-        for (int j = lane.FirstRow; j < tileTokens; j += rowsPerPass)
-        {
-            bool valid = j < count;
-            uint slot = smem.Words[slots + j];
-            slot = valid ? slot : 0u;
-            ulong offset = (ulong)slot * lane.SlotBytes;
-            long index = slot * slotChunks + lane.Chunk;
-            int word = stage + j * rowWords + lane.Word;
-            CpAsync.Copy16(smem, word, k16, index, (long)(lane.K + offset), valid);
-            CpAsync.Copy16(smem, word + tileWords, v16, index, (long)(lane.V + offset), valid);
-        }
+        default(CopyPasses).Issue<TShape>(TensorCoreLayout.CopyPasses<TShape>(), p, smem, lane, smem.Row(stage + lane.Word),
+            smem.Row(slots + lane.FirstRow), count);
         if (tid < tileTokens)
         {
             bool valid = tid < count;
@@ -297,7 +251,7 @@ internal static class TensorCoreAttentionKernel
         {
             bool valid = r < task.RowCount;
             long at = valid ? ((long)p.QueryOrder[position] * p.QueryHeads + firstHead + head) * chunksPerRow + chunk : 0L;
-            CpAsync.Copy16(smem, qWord + r * rowWords + 4 * chunk, q16, at, p.QAddress + 16L * at, valid);
+            CpAsync.Copy16(smem, smem.Row(qWord + r * rowWords + 4 * chunk), q16, at, p.QAddress + 16L * at, valid);
             position += queryStep;
             head += headStep;
             if (head >= g)

@@ -103,6 +103,13 @@ internal static class TensorCoreLayout
     /// <summary>16-byte chunks per K or V row in global memory.</summary>
     public static int ChunksPerRow<TShape>() where TShape : struct, ITensorCoreShape => default(TShape).Value / 8;
 
+    /// <summary>Tile rows one copy pass of the whole group covers: a thread copies one 16-byte chunk of a row per pass.</summary>
+    public static int RowsPerCopyPass<TShape>() where TShape : struct, ITensorCoreShape => GroupSize<TShape>() / ChunksPerRow<TShape>();
+
+    /// <summary>Copy passes per K/V tile (the last one partial when the rows per pass do not divide the tile).</summary>
+    public static int CopyPasses<TShape>() where TShape : struct, ITensorCoreShape =>
+        (default(TShape).TileTokens + RowsPerCopyPass<TShape>() - 1) / RowsPerCopyPass<TShape>();
+
     /// <summary>Words of one K or V tile.</summary>
     public static int TileWords<TShape>() where TShape : struct, ITensorCoreShape => default(TShape).TileTokens * RowWords<TShape>();
 
@@ -141,6 +148,8 @@ internal static class TensorCoreLayout
         Require(shape.RowsPerWarp == 16, name, $"{shape.RowsPerWarp} rows per warp: each warp holds one m16 tile");
         Require(shape.TileTokens <= GroupSize<TShape>(), name, "one thread per tile token copies its mask and slot and votes");
         Require(ChunksPerRow<TShape>() <= GroupSize<TShape>(), name, "each copy pass covers at least one whole K/V row");
+        Require(CopyPasses<TShape>() <= Attention.CopyPasses.MaxPasses, name,
+            $"{CopyPasses<TShape>()} copy passes per tile exceed the {Attention.CopyPasses.MaxPasses} written out");
         Require(RowsPerTask<TShape>() * RowWords<TShape>() <= StageWords<TShape>(), name, "the Q rows must fit in one stage");
         Require(shape.MinGroupsPerMultiprocessor * SharedBytes<TShape>() <= MaxSharedBytesPerMultiprocessor, name,
             $"{shape.MinGroupsPerMultiprocessor} groups of {SharedBytes<TShape>()} B exceed an SM's {MaxSharedBytesPerMultiprocessor} B");

@@ -18,16 +18,16 @@ internal static class CpAsync
     /// <summary>
     /// Copies 16 bytes, element <paramref name="index"/> of <paramref name="source"/>, whose device address the caller
     /// gives as <paramref name="address"/> (a kernel that copies many elements derives it more cheaply than an element
-    /// index could be turned into one here), to word <paramref name="word"/> (a multiple of 4) of
+    /// index could be turned into one here), to <paramref name="row"/> (a word that is a multiple of 4) of
     /// <paramref name="shared"/>; when <paramref name="valid"/> is false it writes 16 zero bytes and reads nothing (the
     /// index must still name an element of <paramref name="source"/>). On CUDA only the address is used, on the CPU only the index.
     /// </summary>
-    public static void Copy16(SharedWindow shared, int word, ArrayView<Vec16> source, long index, long address, bool valid)
+    public static void Copy16(SharedWindow shared, SharedRow row, ArrayView<Vec16> source, long index, long address, bool valid)
     {
         if (Accelerator.CurrentType == AcceleratorType.Cuda)
-            Copy16At(shared.AddressOf(word), address, valid ? 16u : 0u);
+            Copy16At(row.Address, address, valid ? 16u : 0u);
         else
-            shared.Words.Cast<Vec16>()[word / 4] = valid ? source[index] : default;
+            shared.Words.Cast<Vec16>()[row.Word / 4] = valid ? source[index] : default;
     }
 
     /// <summary>As <see cref="Copy16"/> for 8 bytes (<paramref name="word"/> even): for sources only 8-byte aligned.</summary>

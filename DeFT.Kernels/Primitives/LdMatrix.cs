@@ -24,10 +24,11 @@ internal struct Registers4
 /// </summary>
 internal static class LdMatrix
 {
-    /// <summary>Four matrices, row by row; <paramref name="word"/> is this lane's row (16-byte aligned).</summary>
-    public static Registers4 X4(SharedWindow shared, int word)
+    /// <summary>Four matrices, row by row; <paramref name="row"/> is this lane's row (16-byte aligned).</summary>
+    public static Registers4 X4(SharedWindow shared, SharedRow row)
     {
-        if (Accelerator.CurrentType == AcceleratorType.Cuda) return Load(shared.AddressOf(word));
+        if (Accelerator.CurrentType == AcceleratorType.Cuda) return Load(row.Address);
+        int word = row.Word;
         int g = Warp.LaneIdx >> 2, t = Warp.LaneIdx & 3;
         var words = shared.Words;
         return new Registers4
@@ -39,10 +40,11 @@ internal static class LdMatrix
         };
     }
 
-    /// <summary>Four matrices, transposed; <paramref name="word"/> is this lane's row (16-byte aligned).</summary>
-    public static Registers4 X4Transposed(SharedWindow shared, int word)
+    /// <summary>Four matrices, transposed; <paramref name="row"/> is this lane's row (16-byte aligned).</summary>
+    public static Registers4 X4Transposed(SharedWindow shared, SharedRow row)
     {
-        if (Accelerator.CurrentType == AcceleratorType.Cuda) return LoadTransposed(shared.AddressOf(word));
+        if (Accelerator.CurrentType == AcceleratorType.Cuda) return LoadTransposed(row.Address);
+        int word = row.Word;
         int t = Warp.LaneIdx & 3;
         return new Registers4
         {

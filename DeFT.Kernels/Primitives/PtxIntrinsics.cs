@@ -28,6 +28,7 @@ internal static class PtxIntrinsics
     private const string Copy8Instruction = "cp.async.ca.shared.global"; // 4 or 8 bytes (.cg takes only 16)
     private const string WaitAllInstruction = "cp.async.wait_all";
     private const string SharedBaseInstruction = "mov.u32";
+    private const string SharedLoadInstruction = "ld.shared.u32";
     private const string Exp2Instruction = "ex2.approx.ftz.f32";
     private const string MultiplyRoundedInstruction = "mul.rn.f64";
     private const string AddRoundedInstruction = "add.rn.f64";
@@ -55,6 +56,7 @@ internal static class PtxIntrinsics
             Bind(manager, typeof(CpAsync), nameof(CpAsync.Copy4At), nameof(GenerateCopy4));
             Bind(manager, typeof(CpAsync), nameof(CpAsync.WaitAll), nameof(GenerateWaitAll));
             Bind(manager, typeof(SharedWindow), nameof(SharedWindow.BaseAddress), nameof(GenerateSharedBase));
+            Bind(manager, typeof(SharedWindow), nameof(SharedWindow.LoadAt), nameof(GenerateSharedLoad));
             Bind(manager, typeof(FastExp2), nameof(FastExp2.Exp2), nameof(GenerateExp2));
             Bind(manager, typeof(RoundedDouble), nameof(RoundedDouble.Multiply), nameof(GenerateMultiplyRounded));
             Bind(manager, typeof(RoundedDouble), nameof(RoundedDouble.Add), nameof(GenerateAddRounded));
@@ -144,6 +146,16 @@ internal static class PtxIntrinsics
         using var command = generator.BeginCommand(SharedBaseInstruction);
         command.AppendArgument(target);
         command.AppendRawValueReference(DynamicSharedSymbol);
+    }
+
+    // value = LoadAt(uint address): one word from the shared state space.
+    private static void GenerateSharedLoad(PTXBackend backend, PTXCodeGenerator generator, Value value)
+    {
+        var address = Register(generator, value[0]);
+        var target = generator.AllocateHardware(value);
+        using var command = generator.BeginCommand(SharedLoadInstruction);
+        command.AppendArgument(target);
+        command.AppendArgumentValue(address);
     }
 
     // value = Exp2(float x).
