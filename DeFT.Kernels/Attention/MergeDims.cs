@@ -203,6 +203,11 @@ internal struct MergeLoad
 [UnrolledBlocks(typeof(MergeLoad), Depth, 1)]
 internal partial struct MergeLoads
 {
-    /// <summary>Steps whose loads fly together: 8 (16 partials of a row per round trip at D = 128).</summary>
-    public const int Depth = 8;
+    /// <summary>
+    /// Steps whose loads fly together: 6, 12 partials of a row per round trip at D = 128, all of a PAT or Medusa row and
+    /// of a reasoning tree's Node plan. Deeper costs registers and with them the occupancy a merge of many rows lives on
+    /// (H200, PAT tree at 32:4: 8 steps 67 registers, 7 groups per SM, 24.4 µs; 4 steps 60 registers, 8 groups, 22.1 µs,
+    /// but a reasoning tree's rows took a second round trip).
+    /// </summary>
+    public const int Depth = 6;
 }

@@ -17,9 +17,10 @@ namespace DeFT.Kernels.Attention;
 /// (<see cref="MergeLayout"/>: 16 lanes cover a row at D = 128, so two chains read two partials side by side) and issues
 /// the loads of up to <see cref="MergeLoads.Depth"/> partials of its chain before it uses any, their slots taken from
 /// lane k by shuffles; the batch maximum moves M (the sums so far rescaled when it does) while they fly. The chains'
-/// sums are added in chain order at the end and chain 0 writes. Registers only: no shared memory, no barriers. What
-/// bounds it on an H200 is its fixed per-row instructions (~600 per warp for 4 partials at 72 registers, run v32); two
-/// heads per warp to share them took 110 registers and ran slower (v31).
+/// sums are added in chain order at the end and chain 0 writes. Registers only: no shared memory, no barriers. Its
+/// fixed per-row work is what a merge of many rows costs (H200, PAT tree at 32:4, ~6 partials per row: 365 instructions
+/// per warp at 58 registers, 8 groups per SM, run v34; 618 before the indexing and reductions were trimmed); two heads
+/// per warp to share it took 110 registers and ran slower (v31).
 /// </para>
 /// </summary>
 internal static class MergeKernel

@@ -97,7 +97,7 @@ public sealed class NumericsTests(CpuAcceleratorFixture fixture, ITestOutputHelp
         // 4-token blocks over a 160-token prompt give every query over 40 partials, which the merge takes in batches
         // of 32. Logits that rise by 0.25 per token put each query's largest LSE in its last batch, so the sums of the
         // first batch must be rescaled when the second raises M; falling logits put it in the first. Random keys (null)
-        // weigh every partial alike, so a partial the merge skips shows: a batch's 32 partials take two rounds of loads.
+        // weigh every partial alike, so a partial the merge skips shows: a batch's 32 partials take several rounds of loads.
         // A warp merges 4 heads at D 64 (6 heads: its second warp has two without a row), 2 at D 128 and 96 (where 4
         // lanes of each 16 hold no dims).
         var heads = new HeadConfig(queryHeads, kvHeads, headDim);
