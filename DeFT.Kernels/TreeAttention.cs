@@ -355,7 +355,6 @@ public sealed class TreeAttention
             Q = q, K = kv.KBits, V = kv.VBits,
             TokenSlots = plan.TokenSlots.View,
             TokenVisibility = plan.TokenVisibility.View,
-            Items = plan.Items.View,
             Tasks = plan.Tasks.View,
             QueryOrder = plan.QueryOrder.View,
             PartialOffsets = plan.PartialOffsets.View,

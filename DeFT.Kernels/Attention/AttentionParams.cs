@@ -19,9 +19,7 @@ internal struct AttentionParams
     public ArrayView<int> TokenSlots;
     /// <summary>Plan tokens' masks: the ordered queries that see each token.</summary>
     public ArrayView<QueryRange> TokenVisibility;
-    /// <summary>Work items.</summary>
-    public ArrayView<WorkItem> Items;
-    /// <summary>Thread-group tasks (work item, first row).</summary>
+    /// <summary>Thread-group tasks (a copy of the work item, first row).</summary>
     public ArrayView<AttentionTask> Tasks;
     /// <summary>Ordered position → caller's query index.</summary>
     public ArrayView<int> QueryOrder;

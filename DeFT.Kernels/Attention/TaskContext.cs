@@ -26,7 +26,7 @@ internal struct TaskContext
     public static TaskContext Current(AttentionParams p, int rowsPerTask)
     {
         var task = p.Tasks[Grid.IdxX / p.KvHeads];
-        var item = p.Items[task.Item];
+        var item = task.Item;
         int groupHeads = p.QueryHeads / p.KvHeads;
         return new TaskContext
         {

@@ -144,8 +144,8 @@ public sealed class DevicePlan : IDisposable
         for (int i = 0; i < items.Length; i++)
         {
             int rows = items[i].QueryCount * heads.GroupSize;
-            if (rows <= narrowRows) narrowScratch.Add(new AttentionTask(i, 0));
-            else for (int r = 0; r < rows; r += rowsPerTask) taskScratch.Add(new AttentionTask(i, r));
+            if (rows <= narrowRows) narrowScratch.Add(new AttentionTask(items[i], 0));
+            else for (int r = 0; r < rows; r += rowsPerTask) taskScratch.Add(new AttentionTask(items[i], r));
         }
         int wideTasks = taskScratch.Count;
         taskScratch.AddRange(narrowScratch);

@@ -16,38 +16,32 @@ internal static class ItemKernels
     /// </summary>
     public static void Fill(Index1D i, PlanViews v)
     {
-        if (i < v.Header[PlanHeader.Candidates])
+        if (i < v.Header[PlanHeader.Candidates] && v.Kept[i] != 0)
         {
-            Items(i, v);
-            Tasks(i, v);
+            // A kept candidate writes its work item at its scanned index, then the item's tasks.
+            int g = v.CandidateGroup[i];
+            var item = new WorkItem(v.GroupBegin[g], v.GroupBegin[g + 1], v.CandidateFirst[i], v.CandidateEnd[i], v.PartialBase[i]);
+            v.Items[v.ItemIndex[i]] = item;
+            Tasks(i, item, v);
         }
         if (i < v.QueryCount) PartialListKernels.Fill(i, v);
     }
 
-    /// <summary>One candidate: a kept one writes its work item at its scanned index.</summary>
-    private static void Items(int c, PlanViews v)
-    {
-        if (v.Kept[c] == 0) return;
-        int g = v.CandidateGroup[c];
-        v.Items[v.ItemIndex[c]] = new WorkItem(v.GroupBegin[g], v.GroupBegin[g + 1], v.CandidateFirst[c], v.CandidateEnd[c], v.PartialBase[c]);
-    }
-
     /// <summary>
-    /// One candidate: a kept one writes its item's tasks (a loop over its rows in steps of the chosen rows per task),
-    /// item-major and row-ascending, as <see cref="DeFT.Kernels.Device.DevicePlan"/>'s upload does: on a plan that shares
-    /// KV a narrow item's one task goes after every wide task.
+    /// One kept candidate's tasks (a loop over its rows in steps of the chosen rows per task), item-major and
+    /// row-ascending, as <see cref="DeFT.Kernels.Device.DevicePlan"/>'s upload does: on a plan that shares KV a narrow
+    /// item's one task goes after every wide task.
     /// </summary>
-    private static void Tasks(int c, PlanViews v)
+    private static void Tasks(int c, WorkItem item, PlanViews v)
     {
-        if (v.Kept[c] == 0) return;
         if (v.PackRows == 0 && v.CandidateNarrowTasks[c] != 0)
         {
-            v.Tasks[(int)v.Header[PlanHeader.Tasks] + v.NarrowTaskBase[c]] = new AttentionTask(v.ItemIndex[c], 0);
+            v.Tasks[(int)v.Header[PlanHeader.Tasks] + v.NarrowTaskBase[c]] = new AttentionTask(item, 0);
             return;
         }
         int rowsPerTask = v.PackRows != 0 ? v.PackedRowsPerTask : v.RowsPerTask;
         int at = v.PackRows != 0 ? v.PackedTaskBase[c] : v.TaskBase[c];
         int rows = v.CandidateQueries[c] * v.GroupSize;
-        for (int r = 0; r < rows; r += rowsPerTask) v.Tasks[at++] = new AttentionTask(v.ItemIndex[c], r);
+        for (int r = 0; r < rows; r += rowsPerTask) v.Tasks[at++] = new AttentionTask(item, r);
     }
 }

@@ -149,23 +149,22 @@ internal static class PtxIntrinsics
     }
 
     // value = LoadAt(uint address): one word from the shared state space.
-    private static void GenerateSharedLoad(PTXBackend backend, PTXCodeGenerator generator, Value value)
-    {
-        var address = Register(generator, value[0]);
-        var target = generator.AllocateHardware(value);
-        using var command = generator.BeginCommand(SharedLoadInstruction);
-        command.AppendArgument(target);
-        command.AppendArgumentValue(address);
-    }
+    private static void GenerateSharedLoad(PTXBackend backend, PTXCodeGenerator generator, Value value) =>
+        EmitUnary(generator, value, SharedLoadInstruction, address: true);
 
     // value = Exp2(float x).
-    private static void GenerateExp2(PTXBackend backend, PTXCodeGenerator generator, Value value)
+    private static void GenerateExp2(PTXBackend backend, PTXCodeGenerator generator, Value value) =>
+        EmitUnary(generator, value, Exp2Instruction, address: false);
+
+    // target = instruction operand, the operand as an address ([%r]) when `address`.
+    private static void EmitUnary(PTXCodeGenerator generator, Value value, string instruction, bool address)
     {
-        var x = Register(generator, value[0]);
+        var operand = Register(generator, value[0]);
         var target = generator.AllocateHardware(value);
-        using var command = generator.BeginCommand(Exp2Instruction);
+        using var command = generator.BeginCommand(instruction);
         command.AppendArgument(target);
-        command.AppendArgument(x);
+        if (address) command.AppendArgumentValue(operand);
+        else command.AppendArgument(operand);
     }
 
     // value = Multiply(double a, double b) or Add(double a, double b), rounded to nearest (never fused).
