@@ -18,7 +18,6 @@ public sealed class DevicePlan : IDisposable
 {
     internal readonly DeviceBuffer<int> TokenSlots;
     internal readonly DeviceBuffer<QueryRange> TokenVisibility;
-    internal readonly DeviceBuffer<WorkItem> Items;
     internal readonly DeviceBuffer<AttentionTask> Tasks;
     internal readonly DeviceBuffer<int> QueryOrder;
     internal readonly DeviceBuffer<int> PartialOffsets;
@@ -34,14 +33,13 @@ public sealed class DevicePlan : IDisposable
         var a = owner.Accelerator;
         TokenSlots = new(a, "The device plan's token slots");
         TokenVisibility = new(a, "The device plan's token visibility");
-        Items = new(a, "The device plan's work items");
         Tasks = new(a, "The device plan's tasks");
         QueryOrder = new(a, "The device plan's query order");
         PartialOffsets = new(a, "The device plan's partial offsets");
         PartialSlots = new(a, "The device plan's partial slots");
         PartialOutput = new(a, "The device plan's partial outputs");
         PartialLse = new(a, "The device plan's partial LSEs");
-        buffers = [TokenSlots, TokenVisibility, Items, Tasks, QueryOrder, PartialOffsets, PartialSlots, PartialOutput, PartialLse];
+        buffers = [TokenSlots, TokenVisibility, Tasks, QueryOrder, PartialOffsets, PartialSlots, PartialOutput, PartialLse];
     }
 
     internal TreeAttention Owner { get; }
@@ -151,7 +149,6 @@ public sealed class DevicePlan : IDisposable
         taskScratch.AddRange(narrowScratch);
         TokenSlots.Upload(stream, plan.TokenSlots);
         TokenVisibility.Upload(stream, plan.TokenVisibility);
-        Items.Upload(stream, plan.Items);
         Tasks.Upload(stream, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(taskScratch));
         QueryOrder.Upload(stream, plan.QueryOrder);
         PartialOffsets.Upload(stream, plan.PartialOffsets);

@@ -219,7 +219,7 @@ public sealed class DevicePlanner : IDisposable
         return v;
     }
 
-    // Sizes the device plan's variable buffers exactly, writes items, tasks and partial lists, and marks the plan held.
+    // Sizes the device plan's variable buffers exactly, writes tasks (each with its work item) and partial lists, and marks the plan held.
     private void Fill(DevicePlan target, PlanViews v, int queryCount, AcceleratorStream s)
     {
         var heads = Attention.Heads;
@@ -229,12 +229,10 @@ public sealed class DevicePlanner : IDisposable
         long partials = header[PlanHeader.Partials];
         target.TokenSlots.EnsureLength(header[PlanHeader.FlatTokens]);
         target.TokenVisibility.EnsureLength(header[PlanHeader.FlatTokens]);
-        target.Items.EnsureLength(header[PlanHeader.Items]);
         target.Tasks.EnsureLength(taskCount);
         target.PartialSlots.EnsureLength(header[PlanHeader.PartialListLength]);
         target.PartialOutput.EnsureLength(partials * heads.QueryHeads * heads.HeadDim);
         target.PartialLse.EnsureLength(partials * heads.QueryHeads);
-        v.Items = target.Items.View;
         v.Tasks = target.Tasks.View;
         v.PartialSlots = target.PartialSlots.View;
         v.PackRows = packRows ? 1 : 0;

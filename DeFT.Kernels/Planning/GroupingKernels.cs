@@ -108,7 +108,6 @@ internal static class GroupingKernels
         int candidates = v.ChunkBase[(int)v.Header[PlanHeader.Groups]];
         v.Header[PlanHeader.FlatTokens] = v.FlatBegin[v.LiveNodes];
         v.Header[PlanHeader.Candidates] = candidates;
-        v.Header[PlanHeader.Items] = v.ItemIndex[candidates];
         v.Header[PlanHeader.Partials] = v.PartialBase[candidates];
         v.Header[PlanHeader.Tasks] = v.TaskBase[candidates];
         v.Header[PlanHeader.NarrowTasks] = v.NarrowTaskBase[candidates];

@@ -5,24 +5,22 @@ using ILGPU;
 namespace DeFT.Kernels.Planning;
 
 /// <summary>
-/// The device plan's work items, thread-group tasks and partial lists, written once the host has read the totals and
-/// sized the buffers: one launch (<see cref="Fill"/>). No shared memory.
+/// The device plan's thread-group tasks (each carrying a copy of its work item) and partial lists, written once the host
+/// has read the totals and sized the buffers: one launch (<see cref="Fill"/>). No shared memory.
 /// </summary>
 internal static class ItemKernels
 {
     /// <summary>
     /// Grid: one thread per candidate or ordered query, whichever are more (<see cref="PlanHeader.Candidates"/>,
-    /// <see cref="PlanViews.QueryCount"/>); each writes its candidate's item and tasks and its query's partial slots.
+    /// <see cref="PlanViews.QueryCount"/>); each writes its candidate's tasks and its query's partial slots.
     /// </summary>
     public static void Fill(Index1D i, PlanViews v)
     {
         if (i < v.Header[PlanHeader.Candidates] && v.Kept[i] != 0)
         {
-            // A kept candidate writes its work item at its scanned index, then the item's tasks.
+            // A kept candidate is a work item: its tasks carry it.
             int g = v.CandidateGroup[i];
-            var item = new WorkItem(v.GroupBegin[g], v.GroupBegin[g + 1], v.CandidateFirst[i], v.CandidateEnd[i], v.PartialBase[i]);
-            v.Items[v.ItemIndex[i]] = item;
-            Tasks(i, item, v);
+            Tasks(i, new WorkItem(v.GroupBegin[g], v.GroupBegin[g + 1], v.CandidateFirst[i], v.CandidateEnd[i], v.PartialBase[i]), v);
         }
         if (i < v.QueryCount) PartialListKernels.Fill(i, v);
     }

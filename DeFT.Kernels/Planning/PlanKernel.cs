@@ -122,8 +122,7 @@ internal static class PlanKernel
         for (int c = tid; c <= candidates; c += size) GroupingKernels.TaskCounts(c, v);
         Group.Barrier();
 
-        // The items' numbering and the partial-slot CSR.
-        ExclusiveScan(v.Kept, v.ItemIndex, candidates + 1);
+        // The partial-slot CSR and the tasks' numbering.
         ExclusiveScan(v.CandidateQueries, v.PartialBase, candidates + 1);
         ExclusiveScan(v.CandidateTasks, v.TaskBase, candidates + 1);
         ExclusiveScan(v.CandidateNarrowTasks, v.NarrowTaskBase, candidates + 1);

@@ -20,7 +20,7 @@ internal sealed class PlanScratch : IDisposable
     private readonly DeviceBuffer<int> adaptiveNext, adaptiveReach;
     private readonly DeviceBuffer<long> queryKey, header;
     private readonly DeviceBuffer<int> groupBegin, groupLo, groupHi, groupChunks, chunkBase;
-    private readonly DeviceBuffer<int> candidateGroup, candidateFirst, candidateEnd, kept, itemIndex, candidateQueries, partialBase;
+    private readonly DeviceBuffer<int> candidateGroup, candidateFirst, candidateEnd, kept, candidateQueries, partialBase;
     private readonly DeviceBuffer<int> candidateTasks, taskBase, candidateNarrowTasks, narrowTaskBase, candidatePackedTasks, packedTaskBase, partialCounts;
 
     public PlanScratch(Accelerator accelerator)
@@ -72,7 +72,6 @@ internal sealed class PlanScratch : IDisposable
         candidateFirst = New<int>("candidate query starts");
         candidateEnd = New<int>("candidate query ends");
         kept = New<int>("kept candidates");
-        itemIndex = New<int>("item indices");
         candidateQueries = New<int>("candidate query counts");
         partialBase = New<int>("partial bases");
         candidateTasks = New<int>("candidate task counts");
@@ -105,7 +104,7 @@ internal sealed class PlanScratch : IDisposable
         EnsureLength(groupBound + 1L, groupBegin, groupLo, groupHi, groupChunks, chunkBase, groupFirstNode, groupPairs, groupPairBase);
         // A group's nodes run from the one holding its first token to the one holding its last: neighbours share at most one.
         EnsureLength((long)groupBound + liveNodes, pairLo, pairHi);
-        EnsureLength(candidateBound + 1L, windowFirst, windowEnd, candidateCover, coverPrefix, candidateGroup, candidateFirst, candidateEnd, kept, itemIndex, candidateQueries, partialBase,
+        EnsureLength(candidateBound + 1L, windowFirst, windowEnd, candidateCover, coverPrefix, candidateGroup, candidateFirst, candidateEnd, kept, candidateQueries, partialBase,
             candidateTasks, taskBase, candidateNarrowTasks, narrowTaskBase, candidatePackedTasks, packedTaskBase);
     }
 
@@ -129,7 +128,7 @@ internal sealed class PlanScratch : IDisposable
         AdaptiveNext = adaptiveNext.View, AdaptiveReach = adaptiveReach.View,
         GroupBegin = groupBegin.View, GroupLo = groupLo.View, GroupHi = groupHi.View, GroupChunks = groupChunks.View, ChunkBase = chunkBase.View,
         CandidateGroup = candidateGroup.View, CandidateFirst = candidateFirst.View, CandidateEnd = candidateEnd.View,
-        Kept = kept.View, ItemIndex = itemIndex.View, CandidateQueries = candidateQueries.View, PartialBase = partialBase.View,
+        Kept = kept.View, CandidateQueries = candidateQueries.View, PartialBase = partialBase.View,
         CandidateTasks = candidateTasks.View, TaskBase = taskBase.View,
         CandidateNarrowTasks = candidateNarrowTasks.View, NarrowTaskBase = narrowTaskBase.View,
         CandidatePackedTasks = candidatePackedTasks.View, PackedTaskBase = packedTaskBase.View,

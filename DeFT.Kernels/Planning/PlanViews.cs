@@ -113,8 +113,6 @@ internal struct PlanViews
     public ArrayView<int> CandidateEnd;
     /// <summary>Per candidate: 1 when some query sees it (it becomes a work item).</summary>
     public ArrayView<int> Kept;
-    /// <summary>Per candidate: its work item's index (exclusive scan of <see cref="Kept"/>).</summary>
-    public ArrayView<int> ItemIndex;
     /// <summary>Per candidate: its trimmed query count (0 if dropped).</summary>
     public ArrayView<int> CandidateQueries;
     /// <summary>Per candidate: its first partial slot (exclusive scan of <see cref="CandidateQueries"/>).</summary>
@@ -138,8 +136,6 @@ internal struct PlanViews
     public ArrayView<int> PartialOffsets;
     /// <summary>The device plan's partial slots (after the header is read).</summary>
     public ArrayView<int> PartialSlots;
-    /// <summary>The device plan's work items (after the header is read).</summary>
-    public ArrayView<WorkItem> Items;
     /// <summary>The device plan's tasks (after the header is read).</summary>
     public ArrayView<AttentionTask> Tasks;
     /// <summary>The totals the host reads once per step (<see cref="PlanHeader"/>).</summary>
