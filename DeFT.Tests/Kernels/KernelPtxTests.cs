@@ -57,6 +57,39 @@ public sealed class KernelPtxTests(CpuAcceleratorFixture fixture)
         doubles.Should().OnlyContain(op => op == "mul.rn.f64" || op == "add.rn.f64", "an unrounded one may be fused with its neighbour");
     }
 
+    /// <summary>
+    /// The merge kernel's cost is its fixed work per row: it finds its (query, head) from a 2D grid, not by dividing, and
+    /// a signed <c>% 32</c> or a division by the head count compiled to ~25 instructions each (run v34's SASS).
+    /// </summary>
+    [Fact]
+    public void The_merge_kernel_divides_no_integer()
+    {
+        PtxIntrinsics.Register(fixture.Context);
+        string ptx = Compile(Entry("merge D128 bf16"));
+        ptx.Should().Contain("ld.global", "the PTX must be the merge's");
+        Regex.Matches(ptx, @"\b(div|rem)\.[su](32|64)\b").Select(m => m.Value).Should().BeEmpty();
+    }
+
+    /// <summary>
+    /// The tile loop's shared-memory operands (<c>ldmatrix</c>, 16-byte <c>cp.async</c>, <c>ld.shared</c> of a slot) are a
+    /// lane's row plus a constant (<c>SharedRow.Plus</c>), which ptxas folds into the instruction's address; computed from
+    /// a word index instead, each cost an add and a shift-add in the SASS (run v34). The few that are a row itself are not.
+    /// </summary>
+    [Fact]
+    public void Tile_loop_shared_addresses_are_a_register_plus_a_constant()
+    {
+        PtxIntrinsics.Register(fixture.Context);
+        var lines = Compile(Entry("tensor-core D128 fp16")).Split('\n');
+        var definitions = lines.Select(line => Regex.Match(line, @"^\s*([a-z][\w.]*)\s+(%r\d+),\s*(.*?);\s*$"))
+            .Where(m => m.Success).GroupBy(m => m.Groups[2].Value).ToDictionary(g => g.Key, g => g.ToList());
+        var operands = lines.Where(line => Regex.IsMatch(line, @"\b(ldmatrix|cp\.async\.cg|ld\.shared\.u32)\b"))
+            .Select(line => Regex.Match(line, @"\[(%r\d+)\]").Groups[1].Value).ToList();
+        bool PlusConstant(string register) => definitions.TryGetValue(register, out var defs) && defs.Count == 1
+            && defs[0].Groups[1].Value is "add.s32" or "add.u32" && Regex.IsMatch(defs[0].Groups[3].Value, @"^%r\d+,\s*-?\d+$");
+        operands.Should().HaveCountGreaterThan(40, "40 ldmatrix and the tile copies at D 128");
+        operands.Count(PlusConstant).Should().BeGreaterThanOrEqualTo(operands.Count * 4 / 5);
+    }
+
     private static EntryPointDescription Entry(string kernel) => kernel switch
     {
         "plan" => Explicit<PlanViews>(PlanKernel.Plan),
