@@ -365,6 +365,8 @@ public sealed class TreeAttention
             Lse = lse,
             QueryHeads = Heads.QueryHeads,
             KvHeads = Heads.KvHeads,
+            KvHeadDivisor = new FastDivisor(Heads.KvHeads),
+            GroupHeadDivisor = new FastDivisor(Heads.GroupSize),
             QAddress = DeviceAddress(q),
             KAddress = DeviceAddress(kv.KBits),
             VAddress = DeviceAddress(kv.VBits),

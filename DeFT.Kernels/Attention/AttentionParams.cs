@@ -1,4 +1,5 @@
 using DeFT.Core.Planning;
+using DeFT.Kernels.Primitives;
 using ILGPU;
 
 namespace DeFT.Kernels.Attention;
@@ -39,6 +40,10 @@ internal struct AttentionParams
     public int QueryHeads;
     /// <summary>KV heads.</summary>
     public int KvHeads;
+    /// <summary>Division by <see cref="KvHeads"/> (a group index into its task and KV head).</summary>
+    public FastDivisor KvHeadDivisor;
+    /// <summary>Division by the query heads per KV head, G (a task row into its query and head).</summary>
+    public FastDivisor GroupHeadDivisor;
     /// <summary>CUDA-core kernel only: nonzero packs a task's rows into as few warps as possible (4 per warp) instead of spreading them one per warp (see <see cref="Device.DevicePlan.PackRows"/>).</summary>
     public int PackRows;
     /// <summary>Device address of <see cref="Q"/>'s element 0 (16-byte aligned: <c>TreeAttention.Run</c> checks).</summary>

@@ -55,11 +55,11 @@ internal struct DimBlock
     }
 
     /// <summary>Writes this lane's elements of one row (<paramref name="upper"/>: row g+8) times <paramref name="inverse"/>.</summary>
-    public readonly void Write<TElement>(int block, AttentionParams p, in RowDestination destination, int t, bool upper,
+    public readonly void Write<TElement>(int block, in RowDestination destination, int t, bool upper,
         float inverse) where TElement : struct, IElement
     {
         int d = 16 * block + 2 * t;
-        destination.Write2<TElement>(p, d, (upper ? OLeft.C2 : OLeft.C0) * inverse, (upper ? OLeft.C3 : OLeft.C1) * inverse);
-        destination.Write2<TElement>(p, d + 8, (upper ? ORight.C2 : ORight.C0) * inverse, (upper ? ORight.C3 : ORight.C1) * inverse);
+        destination.Write2<TElement>(d, (upper ? OLeft.C2 : OLeft.C0) * inverse, (upper ? OLeft.C3 : OLeft.C1) * inverse);
+        destination.Write2<TElement>(d + 8, (upper ? ORight.C2 : ORight.C0) * inverse, (upper ? ORight.C3 : ORight.C1) * inverse);
     }
 }

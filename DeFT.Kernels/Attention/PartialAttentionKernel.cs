@@ -65,8 +65,8 @@ internal static class PartialAttentionKernel
         var maskEnd = SharedMemory.Allocate<int>(TileTokens);
 
         int tid = Group.IdxX;
-        int warp = tid / 32;
-        int lane = tid % 32;
+        int warp = tid >> 5;
+        int lane = tid & 31;
         var task = TaskContext.Current(p, RowsPerTask);
         int kvHead = task.KvHead;
         var item = task.Item;
@@ -74,7 +74,8 @@ internal static class PartialAttentionKernel
         // Rows of this warp: rowBase, rowBase + rowStride, ... (spread: r mod 4 = warp; packed: r / 4 = warp).
         int rowBase = p.PackRows != 0 ? warp * RowsPerWarp : warp;
         int rowStride = p.PackRows != 0 ? 1 : Warps;
-        int slots = XMath.Max(0, XMath.Min(RowsPerWarp, (rowCount - rowBase + rowStride - 1) / rowStride)); // warp-uniform
+        int remaining = rowCount - rowBase; // the row count over the stride, which is 1 or the constant Warps (no runtime division)
+        int slots = XMath.Max(0, XMath.Min(RowsPerWarp, p.PackRows != 0 ? remaining : (remaining + Warps - 1) / Warps)); // warp-uniform
 
         // Stage the task's query rows, pre-scaled (into the log2 domain, or by scale / cap); rows past the task are zero.
         for (int i = tid; i < RowsPerTask * dim; i += GroupSize)
@@ -243,8 +244,8 @@ internal static class PartialAttentionKernel
         var destination = RowDestination.For(p, task, taskRow, s.Position, dim);
         float inverse = 1f / sum;
         int d = lane * (dim / 32);
-        destination.Write2<TElement>(p, d, s.O0 * inverse, s.O1 * inverse);
-        if (dim / 32 == 4) destination.Write2<TElement>(p, d + 2, s.O2 * inverse, s.O3 * inverse);
+        destination.Write2<TElement>(d, s.O0 * inverse, s.O1 * inverse);
+        if (dim / 32 == 4) destination.Write2<TElement>(d + 2, s.O2 * inverse, s.O3 * inverse);
         if (lane == 0) destination.WriteLse(p, s.Max, sum);
     }
 }

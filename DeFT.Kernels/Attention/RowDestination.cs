@@ -16,8 +16,10 @@ internal struct RowDestination
 {
     /// <summary>True for a final row (16-bit output), false for a partial.</summary>
     public bool Direct;
-    /// <summary>Element offset of the row's first dim in the output or the partial buffer.</summary>
-    public long At;
+    /// <summary>The row as 16-bit element pairs: its output row, or its partial row where <see cref="IElement.HalfPartials"/>.</summary>
+    public ArrayView<uint> Pairs;
+    /// <summary>The row as fp32 pairs: its partial row where partials are fp32 (unused for a final row).</summary>
+    public ArrayView<Float2> Floats;
     /// <summary>Index of the row's LSE in the output LSE or the partial LSE buffer.</summary>
     public long LseAt;
 
@@ -29,7 +31,18 @@ internal struct RowDestination
         bool direct = p.PartialOffsets[query + 1] - p.PartialOffsets[query] == 1;
         long index = direct ? query : task.Item.PartialBase + position - task.Item.QueryBegin;
         long lseAt = index * p.QueryHeads + head;
-        return new RowDestination { Direct = direct, At = lseAt * dim, LseAt = lseAt };
+        // The row's view is chosen once, so each store below is a constant offset from one address (no branch per store).
+        // Half partials are packed rows of D/2 words from the workspace's start (it is sized for fp32 rows); the output
+        // and the workspace are 4-byte aligned (TreeAttention.Run checks the output; the workspace is ours).
+        long pairAt = lseAt * (dim / 2);
+        var pairs = direct ? p.Output.Cast<uint>() : p.PartialOutput.Cast<uint>();
+        return new RowDestination
+        {
+            Direct = direct,
+            Pairs = pairs.SubView(pairAt, dim / 2),
+            Floats = direct ? default : p.PartialOutput.Cast<Float2>().SubView(pairAt, dim / 2),
+            LseAt = lseAt,
+        };
     }
 
     /// <summary>Writes the row's LSE from its log2-domain running max and sum (call from one lane).</summary>
@@ -41,23 +54,9 @@ internal struct RowDestination
     }
 
     /// <summary>Writes dims <paramref name="dim"/>, <paramref name="dim"/>+1 (even) of the row.</summary>
-    public readonly void Write2<TElement>(AttentionParams p, int dim, float x, float y) where TElement : struct, IElement
+    public readonly void Write2<TElement>(int dim, float x, float y) where TElement : struct, IElement
     {
-        long at = At + dim;
-        if (Direct)
-        {
-            // One 32-bit store of the rounded pair (the output is 4-byte aligned: TreeAttention.Run checks).
-            p.Output.Cast<uint>()[at / 2] = default(TElement).Pack(x, y);
-        }
-        else if (default(TElement).HalfPartials)
-        {
-            // Packed rows of D/2 words from the workspace's start (it is sized for fp32 rows: the element type is the run's).
-            p.PartialOutput.Cast<uint>()[at / 2] = default(TElement).Pack(x, y);
-        }
-        else
-        {
-            // The workspace is ours and rows start at multiples of D: a 64-bit store.
-            p.PartialOutput.Cast<Float2>()[at / 2] = new Float2 { X = x, Y = y };
-        }
+        if (default(TElement).HalfPartials || Direct) Pairs[dim / 2] = default(TElement).Pack(x, y);
+        else Floats[dim / 2] = new Float2 { X = x, Y = y };
     }
 }

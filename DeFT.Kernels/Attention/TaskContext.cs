@@ -1,4 +1,5 @@
 using DeFT.Core.Planning;
+using DeFT.Kernels.Primitives;
 using ILGPU;
 using ILGPU.Algorithms;
 
@@ -19,30 +20,33 @@ internal struct TaskContext
     public int RowCount;
     /// <summary>KV head of this group.</summary>
     public int KvHead;
-    /// <summary>Query heads per KV head (G).</summary>
-    public int GroupHeads;
+    /// <summary>Division by the query heads per KV head (G): rows are query-major, so a row's query is row / G.</summary>
+    public FastDivisor GroupHeads;
 
     /// <summary>The calling group's task, for a kernel of <paramref name="rowsPerTask"/> rows per task.</summary>
     public static TaskContext Current(AttentionParams p, int rowsPerTask)
     {
-        var task = p.Tasks[Grid.IdxX / p.KvHeads];
+        // No `/` or `%` by a runtime value here or in the row helpers: each would compile to ~25 dependent instructions
+        // at the head of every task's chain of loads.
+        int group = Grid.IdxX;
+        int taskIndex = p.KvHeadDivisor.Divide(group);
+        var task = p.Tasks[taskIndex];
         var item = task.Item;
-        int groupHeads = p.QueryHeads / p.KvHeads;
         return new TaskContext
         {
             Item = item,
             RowBegin = task.RowBegin,
-            RowCount = XMath.Min(rowsPerTask, item.QueryCount * groupHeads - task.RowBegin),
-            KvHead = Grid.IdxX % p.KvHeads,
-            GroupHeads = groupHeads,
+            RowCount = XMath.Min(rowsPerTask, item.QueryCount * p.GroupHeadDivisor.Divisor - task.RowBegin),
+            KvHead = group - taskIndex * p.KvHeads,
+            GroupHeads = p.GroupHeadDivisor,
         };
     }
 
     /// <summary>Ordered query position of task row <paramref name="row"/>, or -1 past the task's rows.</summary>
-    public readonly int Position(int row) => row >= 0 && row < RowCount ? Item.QueryBegin + (RowBegin + row) / GroupHeads : -1;
+    public readonly int Position(int row) => row >= 0 && row < RowCount ? Item.QueryBegin + GroupHeads.Divide(RowBegin + row) : -1;
 
-    /// <summary>Query head of task row <paramref name="row"/>.</summary>
-    public readonly int Head(int row) => KvHead * GroupHeads + (RowBegin + row) % GroupHeads;
+    /// <summary>Query head of task row <paramref name="row"/> (a row of the task).</summary>
+    public readonly int Head(int row) => KvHead * GroupHeads.Divisor + GroupHeads.Remainder(RowBegin + row);
 
     /// <summary>Element offset of task row <paramref name="row"/>'s Q vector in <c>[queries, Hq, D]</c>.</summary>
     public readonly long QOffset(AttentionParams p, int row, int dim) =>

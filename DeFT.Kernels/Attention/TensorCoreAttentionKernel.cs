@@ -63,8 +63,8 @@ internal static class TensorCoreAttentionKernel
         var smem = SharedWindow.Dynamic();
 
         int tid = Group.IdxX;
-        int warp = tid / 32;
-        int lane = tid % 32;
+        int warp = tid >> 5;
+        int lane = tid & 31;
         int g = lane >> 2;
         int t = lane & 3;
         var task = TaskContext.Current(p, rowsPerTask);
@@ -236,15 +236,15 @@ internal static class TensorCoreAttentionKernel
         int rowsPerPass = TensorCoreLayout.GroupSize<TShape>() / chunksPerRow;
         int qWord = TensorCoreLayout.QWord<TShape>();
         var q16 = p.Q.Cast<Vec16>();
-        int g = task.GroupHeads;
+        int g = task.GroupHeads.Divisor;
         int r = tid / chunksPerRow;
         int chunk = tid - r * chunksPerRow;
         if (r >= rowsPerPass) return; // past the last whole row of a pass
         int row = task.RowBegin + r;
-        int position = row / g;
+        int position = task.GroupHeads.Divide(row);
         int head = row - position * g;
         position += task.Item.QueryBegin;
-        int queryStep = rowsPerPass / g;
+        int queryStep = task.GroupHeads.Divide(rowsPerPass);
         int headStep = rowsPerPass - queryStep * g;
         long firstHead = (long)task.KvHead * g;
         for (; r < TensorCoreLayout.RowsPerTask<TShape>(); r += rowsPerPass)
@@ -333,6 +333,6 @@ internal static class TensorCoreAttentionKernel
         var destination = RowDestination.For(p, task, row, position, dim);
         float inverse = poisoned ? float.NaN : 1f / sum;
         if (t == 0) destination.WriteLse(p, poisoned ? float.NaN : max, sum);
-        head.Write<TElement>(dim, p, destination, t, upper, inverse);
+        head.Write<TElement>(dim, destination, t, upper, inverse);
     }
 }

@@ -58,16 +58,23 @@ public sealed class KernelPtxTests(CpuAcceleratorFixture fixture)
     }
 
     /// <summary>
-    /// The merge kernel's cost is its fixed work per row: it finds its (query, head) from a 2D grid, not by dividing, and
-    /// a signed <c>% 32</c> or a division by the head count compiled to ~25 instructions each (run v34's SASS).
+    /// The attention kernels' fixed work per task or row is short: a group finds its task, KV head and rows with
+    /// <c>FastDivisor</c> or a 2D grid, not a <c>/</c> or <c>%</c> by a runtime value (each compiled to ~25 dependent
+    /// instructions: the merge's signed <c>% 32</c> and head division in run v34's SASS, ~400 instructions per warp of the
+    /// four-warp kernel's prologue and epilogue on the 6-level PAT tree in run v37's).
     /// </summary>
-    [Fact]
-    public void The_merge_kernel_divides_no_integer()
+    [Theory]
+    [InlineData("tensor-core D128 fp16")]
+    [InlineData("tensor-core streaming D256 bf16 capped")]
+    [InlineData("CUDA-core D64 fp16")]
+    [InlineData("merge D128 bf16")]
+    public void No_attention_kernel_divides_an_integer(string kernel)
     {
         PtxIntrinsics.Register(fixture.Context);
-        string ptx = Compile(Entry("merge D128 bf16"));
-        ptx.Should().Contain("ld.global", "the PTX must be the merge's");
-        Regex.Matches(ptx, @"\b(div|rem)\.[su](32|64)\b").Select(m => m.Value).Should().BeEmpty();
+        string ptx = Compile(Entry(kernel));
+        ptx.Should().Contain("ld.global", "the PTX must be the kernel's");
+        // A constant divisor (the dynamic shared memory's bytes / 4) is a shift to ptxas; a register divisor is not.
+        Regex.Matches(ptx, @"\b(div|rem)\.[su](32|64)\s+%\w+,\s*%\w+,\s*%\w+").Select(m => m.Value).Should().BeEmpty();
     }
 
     /// <summary>
