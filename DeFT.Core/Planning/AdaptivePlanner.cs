@@ -12,7 +12,7 @@ namespace DeFT.Core.Planning;
 /// <item>Without a <see cref="PlannerOptions.Target"/> (the default) both are <see cref="PlannerOptions.BlockTokens"/>.</item>
 /// <item>With a target, the planner tries chunk lengths L from the target's <see cref="ParallelismTarget.MinChunkTokens"/>
 /// up to the longest node (the longest node's length over 1..64 chunks, and a geometric ladder of ratio 1.25), cuts
-/// the tree with each (nodes longer than L into ⌈length / L⌉ equal chunks, packing up to min(L, BlockTokens)), and
+/// the tree with each (nodes longer than L into ⌈length / L⌉ chunks, packing up to min(L, BlockTokens)), and
 /// keeps the cut with the least <see cref="PlanTimeModel"/> time: the groups of every item list-scheduled on the
 /// device's slots, plus the partial results written and read back. More chunks fill more slots but add a partial
 /// result per (chunk, query) and a group's fixed cost; fewer chunks save partials but leave slots idle or stretch
@@ -25,7 +25,11 @@ namespace DeFT.Core.Planning;
 /// <see cref="ParallelismTarget.Streaming"/> target where it names one: its plan runs the kernel's streaming shape.</item>
 /// </list>
 /// The chunk count is thus a per-node choice (⌈length / L⌉ for the one L chosen per tree); see docs/DESIGN-NOTES.md
-/// for the model and worked examples.
+/// for the model and worked examples. With a target a node's chunks start at multiples of the target's
+/// <see cref="ParallelismTarget.MinChunkTokens"/> (one KV tile) from the node's start, as equal as that allows (their
+/// tile counts differ by at most one): equal chunks of a 4096-token node cut in 3 end in a part-filled tile each, a tile
+/// of time for a fraction of its tokens, and start mid-tile in memory. Without a target the chunks are equal, as the
+/// device planner builds them.
 /// </summary>
 internal static class AdaptivePlanner
 {
@@ -42,7 +46,7 @@ internal static class AdaptivePlanner
         var segments = Segments(layout);
         options = ForTree(segments, options);
         int chunk = options.Target is null ? options.BlockTokens : Choose(segments, options).ChunkTokens;
-        var sink = new BuilderSink(builder);
+        var sink = new BuilderSink(builder, options.Target?.MinChunkTokens ?? 1);
         Cut(segments, options.CostModel, chunk, Math.Min(chunk, options.BlockTokens), ref sink);
         return builder.Build(layout.FlatSlots.Length);
     }
@@ -212,12 +216,38 @@ internal static class AdaptivePlanner
         /// <summary>One group of flat tokens [begin, end) whose tokens are seen by queries within [lo, hi).</summary>
         void Block(int begin, int end, int lo, int hi);
 
-        /// <summary>A node's flat tokens [begin, end) cut into <paramref name="chunks"/> equal chunks.</summary>
+        /// <summary>A node's flat tokens [begin, end) cut into <paramref name="chunks"/> chunks (<see cref="ChunkStart"/>).</summary>
         void Chunks(int begin, int end, int lo, int hi, int chunks);
     }
 
-    /// <summary>Adds the groups to the plan.</summary>
-    private readonly struct BuilderSink(PlanBuilder builder) : ICutSink
+    /// <summary>
+    /// Offset of chunk <paramref name="c"/> (0 ≤ c ≤ <paramref name="chunks"/>; c = chunks gives the length) of a node of
+    /// <paramref name="length"/> tokens cut into <paramref name="chunks"/> chunks that start at multiples of
+    /// <paramref name="unit"/>: chunk c holds tiles ⌊c·T/chunks⌋ … ⌊(c+1)·T/chunks⌋ − 1 of the node's T = ⌈length / unit⌉
+    /// (no chunk is empty while chunks ≤ T; with more chunks than tiles, or unit 1, the chunks are equal).
+    /// </summary>
+    internal static int ChunkStart(int length, int chunks, int c, int unit)
+    {
+        long tiles = ((long)length + unit - 1) / unit;
+        if (unit <= 1 || tiles < chunks) return (int)((long)c * length / chunks);
+        return (int)Math.Min(length, unit * (c * tiles / chunks));
+    }
+
+    /// <summary>
+    /// <see cref="ChunkStart"/>'s cut as (tokens, count) of its longer and shorter chunks: T mod chunks chunks of ⌈T/chunks⌉
+    /// tiles and the rest of ⌊T/chunks⌋ (the last chunk's part-filled tile counted whole); equal chunks without a unit.
+    /// </summary>
+    internal static (int Long, int LongCount, int Short) ChunkSizes(int length, int chunks, int unit)
+    {
+        long tiles = ((long)length + unit - 1) / unit;
+        if (unit <= 1 || tiles < chunks || chunks == 1) return ((int)(((long)length + chunks - 1) / chunks), chunks, 0);
+        int longCount = (int)(tiles % chunks);
+        int shortTokens = (int)(unit * (tiles / chunks));
+        return longCount == 0 ? (shortTokens, chunks, 0) : (shortTokens + unit, longCount, shortTokens);
+    }
+
+    /// <summary>Adds the groups to the plan; a chunked node's chunks start at multiples of <paramref name="unit"/> tokens.</summary>
+    private readonly struct BuilderSink(PlanBuilder builder, int unit) : ICutSink
     {
         public void Block(int begin, int end, int lo, int hi) => builder.AddGroup(begin, end);
 
@@ -225,7 +255,7 @@ internal static class AdaptivePlanner
         {
             int length = end - begin;
             for (int c = 0; c < chunks; c++)
-                builder.AddGroup(begin + (int)((long)c * length / chunks), begin + (int)((long)(c + 1) * length / chunks));
+                builder.AddGroup(begin + ChunkStart(length, chunks, c, unit), begin + ChunkStart(length, chunks, c + 1, unit));
         }
     }
 
@@ -240,7 +270,7 @@ internal static class AdaptivePlanner
     }
 
     /// <summary>
-    /// Collects the cut as batches of equal work items (a chunked node's chunks counted at the longer chunk length, its
+    /// Collects the cut as batches of equal work items (a chunked node's chunks counted at their lengths, its
     /// query range split by MaxQueriesPerItem), then list-schedules them unless a lower bound rules the cut out.
     /// </summary>
     private struct EstimateSink(ParallelismTarget target, int maxQueries) : ICutSink
@@ -261,7 +291,12 @@ internal static class AdaptivePlanner
 
         public void Block(int begin, int end, int lo, int hi) => Add(end - begin, hi - lo, 1);
 
-        public void Chunks(int begin, int end, int lo, int hi, int chunks) => Add((int)(((long)end - begin + chunks - 1) / chunks), hi - lo, chunks);
+        public void Chunks(int begin, int end, int lo, int hi, int chunks)
+        {
+            var (longTokens, longCount, shortTokens) = ChunkSizes(end - begin, chunks, target.MinChunkTokens);
+            Add(longTokens, hi - lo, longCount);
+            if (longCount < chunks) Add(shortTokens, hi - lo, chunks - longCount);
+        }
 
         private void Add(int tokens, int width, long count)
         {

@@ -129,6 +129,56 @@ public sealed class AdaptiveTargetTests
         PlanChecks.AssertValid(w.Tree, w.Queries, plan, withTarget, "1,256_16000,1");
     }
 
+    [Fact]
+    public void With_a_target_a_chunked_node_is_cut_at_whole_tiles()
+    {
+        // Sequences of 4096 tokens, one query each, on D_pat_256_4096's streaming target at 32:4. Equal chunks (4096 / 3:
+        // 1365 or 1366 tokens) would each end in a part-filled 32-token tile; tile-aligned ones (1376, 1376, 1344) do not.
+        var streaming = ParallelismTarget.For(new HeadConfig(32, 4, 128), 132, 6, 16);
+        var w = TreeSpec.Build("16_4096");
+        var plan = TreePlanner.Plan(w.Tree, w.Queries, PlanMethod.Adaptive, new PlannerOptions { Target = streaming });
+        foreach (var node in plan.Items.ToArray().GroupBy(i => i.TokenBegin / 4096))
+        {
+            var sizes = node.Select(i => i.TokenCount).ToArray();
+            sizes.Length.Should().BeGreaterThan(1, "the sequences are cut for the device");
+            sizes.Sum().Should().Be(4096);
+            node.Should().OnlyContain(i => i.TokenBegin % 4096 % streaming.MinChunkTokens == 0, "a chunk starts at a whole tile of its node");
+            (sizes.Max() - sizes.Min()).Should().BeLessThanOrEqualTo(streaming.MinChunkTokens, "chunks differ by at most one tile");
+        }
+        PlanChecks.AssertValid(w.Tree, w.Queries, plan, new PlannerOptions { Target = streaming }, "16_4096");
+    }
+
+    [Theory]
+    [InlineData(4096, 3, 32)]
+    [InlineData(4096, 5, 32)]
+    [InlineData(16000, 3, 32)]
+    [InlineData(100, 4, 32)]
+    [InlineData(97, 3, 32)]
+    [InlineData(33, 2, 32)]
+    [InlineData(1000, 7, 1)]
+    public void Tile_aligned_chunks_cover_the_node_with_tile_counts_one_apart(int length, int chunks, int unit)
+    {
+        var starts = Enumerable.Range(0, chunks + 1).Select(c => AdaptivePlanner.ChunkStart(length, chunks, c, unit)).ToArray();
+        starts[0].Should().Be(0);
+        starts[^1].Should().Be(length);
+        var sizes = starts.Zip(starts.Skip(1), (a, b) => b - a).ToArray();
+        sizes.Should().OnlyContain(n => n > 0, "no chunk is empty");
+        long tiles = (length + unit - 1) / unit;
+        if (tiles >= chunks)
+        {
+            starts.Should().OnlyContain(x => x % unit == 0 || x == length, "every chunk starts at a whole tile");
+            var tileCounts = sizes.Select(n => (n + unit - 1) / unit).ToArray();
+            (tileCounts.Max() - tileCounts.Min()).Should().BeLessThanOrEqualTo(1);
+        }
+        var (longTokens, longCount, shortTokens) = AdaptivePlanner.ChunkSizes(length, chunks, unit);
+        sizes.Should().OnlyContain(n => n <= longTokens, "the estimate counts no chunk shorter than it is");
+        if (unit > 1 && tiles >= chunks)
+        {
+            sizes.Count(n => (n + unit - 1) / unit == longTokens / unit).Should().Be(longCount, "the estimate's longer chunks");
+            if (longCount < chunks) sizes.Should().Contain(n => n <= shortTokens);
+        }
+    }
+
     [Theory]
     [InlineData("1_4096")]
     [InlineData("4_1000")]
@@ -143,7 +193,9 @@ public sealed class AdaptiveTargetTests
         var after = PlanTimeModel.Estimate(plan, H200, cost);
 
         before.Groups.Should().BeLessThan(H200.ConcurrentGroups / 2, "with 256-token blocks the tree leaves most slots idle");
-        after.Groups.Should().BeGreaterThanOrEqualTo((long)(0.9 * H200.ConcurrentGroups), "the tree is cut until it fills the device");
+        // Chunks are whole tiles (a 4096-token node cut for 396 slots: chunks of 2 or 3 tiles), so the cut that the model
+        // prefers may leave a few slots of the one wave idle rather than add a chunk of part-filled tiles.
+        after.Groups.Should().BeGreaterThanOrEqualTo((long)(0.8 * H200.ConcurrentGroups), "the tree is cut until it fills the device");
         plan.Items.ToArray().Min(i => i.TokenCount).Should().BeLessThan(options.BlockTokens);
         after.TotalMicroseconds.Should().BeLessThan(before.TotalMicroseconds);
         PlanChecks.AssertValid(w.Tree, w.Queries, plan, options, spec);
