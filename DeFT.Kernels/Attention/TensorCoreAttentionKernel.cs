@@ -224,42 +224,18 @@ internal static class TensorCoreAttentionKernel
     private static bool Covers(QueryRange range, int firstPosition, int lastPosition) =>
         range.Begin <= firstPosition && range.End > lastPosition;
 
-    // Copies the task's Q rows into stage 1's space, row-major with the K/V row stride (16-byte chunks; rows past the
-    // task zero-filled). As for K and V, thread i copies chunk i mod C of rows i / C, i / C + G / C, ...; task row r is
-    // head (RowBegin + r) mod g of the query at ordered position (RowBegin + r) / g (past the item's first), so one
-    // division places a thread's first row and each further row only carries head into position.
+    // Copies the task's Q rows into stage 1's space (QPass: every pass's query id is loaded before the first copy waits).
     private static void StageQ<TShape>(AttentionParams p, SharedWindow smem, in TaskContext task, int tid)
         where TShape : struct, ITensorCoreShape
     {
-        int rowWords = TensorCoreLayout.RowWords<TShape>();
         int chunksPerRow = TensorCoreLayout.ChunksPerRow<TShape>();
-        int rowsPerPass = TensorCoreLayout.GroupSize<TShape>() / chunksPerRow;
-        int qWord = TensorCoreLayout.QWord<TShape>();
-        var q16 = p.Q.Cast<Vec16>();
-        int g = task.GroupHeads.Divisor;
         int r = tid / chunksPerRow;
         int chunk = tid - r * chunksPerRow;
-        if (r >= rowsPerPass) return; // past the last whole row of a pass
-        int row = task.RowBegin + r;
-        int position = task.GroupHeads.Divide(row);
-        int head = row - position * g;
-        position += task.Item.QueryBegin;
-        int queryStep = task.GroupHeads.Divide(rowsPerPass);
-        int headStep = rowsPerPass - queryStep * g;
-        long firstHead = (long)task.KvHead * g;
-        for (; r < TensorCoreLayout.RowsPerTask<TShape>(); r += rowsPerPass)
-        {
-            bool valid = r < task.RowCount;
-            long at = valid ? ((long)p.QueryOrder[position] * p.QueryHeads + firstHead + head) * chunksPerRow + chunk : 0L;
-            CpAsync.Copy16(smem, smem.Row(qWord + r * rowWords + 4 * chunk), q16, at, p.QAddress + 16L * at, valid);
-            position += queryStep;
-            head += headStep;
-            if (head >= g)
-            {
-                head -= g;
-                position++;
-            }
-        }
+        if (r >= TensorCoreLayout.RowsPerCopyPass<TShape>()) return; // past the last whole row of a pass
+        var q = smem.Row(TensorCoreLayout.QWord<TShape>() + r * TensorCoreLayout.RowWords<TShape>() + 4 * chunk);
+        var passes = default(QPasses);
+        passes.Load<TShape>(TensorCoreLayout.QPasses<TShape>(), p, task, r, chunk);
+        passes.Issue<TShape>(TensorCoreLayout.QPasses<TShape>(), p, smem, q, r);
     }
 
     // Sets the scores of tokens a row does not see to −∞ (a select: a masked NaN or ∞ score is dropped too). `masks`

@@ -110,6 +110,10 @@ internal static class TensorCoreLayout
     public static int CopyPasses<TShape>() where TShape : struct, ITensorCoreShape =>
         (default(TShape).TileTokens + RowsPerCopyPass<TShape>() - 1) / RowsPerCopyPass<TShape>();
 
+    /// <summary>Q staging passes per task (the last one partial when the rows per pass do not divide the task's rows).</summary>
+    public static int QPasses<TShape>() where TShape : struct, ITensorCoreShape =>
+        (RowsPerTask<TShape>() + RowsPerCopyPass<TShape>() - 1) / RowsPerCopyPass<TShape>();
+
     /// <summary>Words of one K or V tile.</summary>
     public static int TileWords<TShape>() where TShape : struct, ITensorCoreShape => default(TShape).TileTokens * RowWords<TShape>();
 
@@ -150,6 +154,8 @@ internal static class TensorCoreLayout
         Require(ChunksPerRow<TShape>() <= GroupSize<TShape>(), name, "each copy pass covers at least one whole K/V row");
         Require(CopyPasses<TShape>() <= Attention.CopyPasses.MaxPasses, name,
             $"{CopyPasses<TShape>()} copy passes per tile exceed the {Attention.CopyPasses.MaxPasses} written out");
+        Require(QPasses<TShape>() <= Attention.QPasses.MaxPasses, name,
+            $"{QPasses<TShape>()} Q staging passes exceed the {Attention.QPasses.MaxPasses} written out");
         Require(RowsPerTask<TShape>() * RowWords<TShape>() <= StageWords<TShape>(), name, "the Q rows must fit in one stage");
         Require(shape.MinGroupsPerMultiprocessor * SharedBytes<TShape>() <= MaxSharedBytesPerMultiprocessor, name,
             $"{shape.MinGroupsPerMultiprocessor} groups of {SharedBytes<TShape>()} B exceed an SM's {MaxSharedBytesPerMultiprocessor} B");
