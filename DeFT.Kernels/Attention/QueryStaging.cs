@@ -8,7 +8,7 @@ namespace DeFT.Kernels.Attention;
 /// space, row-major with the K/V row stride, by 16-byte <c>cp.async</c>, with the K/V copies' mapping (thread i copies
 /// chunk i mod C of task rows i / C, i / C + R, ..., R = <see cref="TensorCoreLayout.RowsPerCopyPass{TShape}"/>). Task row
 /// r is head (RowBegin + r) mod G of the query at ordered position (RowBegin + r) / G past the item's first. Each pass
-/// finds its row's query and head on its own (<see cref="FastDivisor"/>: a multiply and a shift) and <see cref="QPasses"/>
+/// finds its row's Q on its own (<see cref="TaskContext.QOffset"/>: <see cref="FastDivisor"/>, a multiply and a shift) and <see cref="QPasses"/>
 /// writes the passes out in two rounds, <see cref="Load"/> then <see cref="Issue"/>: every pass's query-id load is
 /// issued before the first copy waits for one (one round trip for all, where a loop waited once per row).
 /// </summary>
@@ -24,10 +24,8 @@ internal struct QPass
     {
         int r = firstRow + block * TensorCoreLayout.RowsPerCopyPass<TShape>();
         Valid = r < task.RowCount;
-        int row = task.RowBegin + (Valid ? r : 0); // an invalid row reads row 0's query id (in the plan) and copies nothing
-        int query = task.GroupHeads.Divide(row);
-        int head = task.KvHead * task.GroupHeads.Divisor + row - query * task.GroupHeads.Divisor;
-        At = ((long)p.QueryOrder[task.Item.QueryBegin + query] * p.QueryHeads + head) * TensorCoreLayout.ChunksPerRow<TShape>() + chunk;
+        // An invalid row reads row 0's query id (in the plan) and copies nothing. A chunk is 8 elements.
+        At = (task.QOffset(p, Valid ? r : 0, default(TShape).Value) >> 3) + chunk;
     }
 
     /// <summary>
