@@ -1,5 +1,4 @@
 using DeFT.Kernels.Primitives;
-using ILGPU;
 
 namespace DeFT.Kernels.Attention;
 
