@@ -83,11 +83,11 @@ internal static class TensorCoreAttentionKernel
         // slots from shared memory, so no copy waits on a global load.
         IssueSlots<TShape>(p, smem, task, 0, 0, tid);
         IssueSlots<TShape>(p, smem, task, 1, 1, tid);
-        StageQ<TShape>(p, smem, task, tid);
+        var copy = CopyLane.For<TShape>(p, task, tid);
+        StageQ<TShape>(p, smem, task, copy);
         if (tid < tileTokens) smem.Words[poisonWord + tid] = 0u;
         CpAsync.WaitAll();
         Group.Barrier();
-        var copy = CopyLane.For<TShape>(p, task, tid);
         IssueTile<TShape>(p, smem, task, copy, 0, 0, TensorCoreLayout.SlotWord<TShape>(0), tid);
 
         var head = default(HeadFragments);
@@ -225,17 +225,14 @@ internal static class TensorCoreAttentionKernel
         range.Begin <= firstPosition && range.End > lastPosition;
 
     // Copies the task's Q rows into stage 1's space (QPass: every pass's query id is loaded before the first copy waits).
-    private static void StageQ<TShape>(AttentionParams p, SharedWindow smem, in TaskContext task, int tid)
+    private static void StageQ<TShape>(AttentionParams p, SharedWindow smem, in TaskContext task, in CopyLane lane)
         where TShape : struct, ITensorCoreShape
     {
-        int chunksPerRow = TensorCoreLayout.ChunksPerRow<TShape>();
-        int r = tid / chunksPerRow;
-        int chunk = tid - r * chunksPerRow;
-        if (r >= TensorCoreLayout.RowsPerCopyPass<TShape>()) return; // past the last whole row of a pass
-        var q = smem.Row(TensorCoreLayout.QWord<TShape>() + r * TensorCoreLayout.RowWords<TShape>() + 4 * chunk);
+        if (lane.FirstRow >= TensorCoreLayout.RowsPerCopyPass<TShape>()) return; // past the last whole row of a pass
+        var q = smem.Row(TensorCoreLayout.QWord<TShape>() + lane.Word);
         var passes = default(QPasses);
-        passes.Load<TShape>(TensorCoreLayout.QPasses<TShape>(), p, task, r, chunk);
-        passes.Issue<TShape>(TensorCoreLayout.QPasses<TShape>(), p, smem, q, r);
+        passes.Load<TShape>(TensorCoreLayout.QPasses<TShape>(), p, task, lane.FirstRow, lane.ChunkInRow);
+        passes.Issue<TShape>(TensorCoreLayout.QPasses<TShape>(), p, smem, q, lane.FirstRow);
     }
 
     // Sets the scores of tokens a row does not see to −∞ (a select: a masked NaN or ∞ score is dropped too). `masks`

@@ -4,7 +4,7 @@ using ILGPU;
 namespace DeFT.Kernels.Attention;
 
 /// <summary>
-/// A thread's share of every K/V tile copy of <see cref="TensorCoreAttentionKernel"/>. With C 16-byte chunks per row
+/// A thread's share of every K/V tile copy of <see cref="TensorCoreAttentionKernel"/> (and of its Q staging, <see cref="QPass"/>, which copies the task's rows with the same mapping). With C 16-byte chunks per row
 /// and G threads, thread i copies chunk i mod C of tile rows i / C, i / C + G / C, ... (a thread past the last whole
 /// row of a pass copies nothing), so its chunk, and with it its address within a slot and within a stage, is the same
 /// for every tile: computed once, before the loop. A copy's K and V addresses are then one wide multiply-add each
@@ -17,6 +17,9 @@ internal struct CopyLane
 
     /// <summary>Word of its chunk of <see cref="FirstRow"/> in a stage's K tile (from the stage's first word).</summary>
     public int Word;
+
+    /// <summary>Its chunk within a row (0 … C − 1).</summary>
+    public int ChunkInRow;
 
     /// <summary>Its chunk's index within slot 0 of the task's KV head, in 16-byte units (the CPU accelerator's index).</summary>
     public long Chunk;
@@ -40,6 +43,7 @@ internal struct CopyLane
         {
             FirstRow = firstRow,
             Word = firstRow * TensorCoreLayout.RowWords<TShape>() + 4 * chunk,
+            ChunkInRow = chunk,
             Chunk = first,
             K = (ulong)(p.KAddress + 16L * first),
             V = (ulong)(p.VAddress + 16L * first),
